@@ -1,0 +1,4 @@
+//! Loading, compiling and indexing the national structures, classifications and bindings.
+
+pub mod bindings;
+pub mod classifications;
