@@ -1,0 +1,689 @@
+//! One national structure: its identity, its element table and its conditional rules,
+//! read from a Sosmeta JSON Schema (official or stripped by `definitions strip`).
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value};
+
+use super::rules::{self, ConditionalRule};
+use super::{LangText, StructureError};
+
+/// The data type an element is written in (`sosmeta.representation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Representation {
+    Koodi,
+    Tunnus,
+    Teksti,
+    Nimi,
+    Fraasi,
+    Allekirjoitus,
+    Pvm,
+    Hetki,
+    Kytkin,
+    Numero,
+    Lkm,
+    Maara,
+    Mitta,
+    Prosentti,
+    Otsikko,
+    /// A representation this version of rakenne does not know; checked by the schema only.
+    Other(String),
+}
+
+impl Representation {
+    /// Parses the Finnish representation name used by Sosmeta.
+    pub fn from_fi(name: &str) -> Self {
+        match name {
+            "Koodi" => Self::Koodi,
+            "Tunnus" => Self::Tunnus,
+            "Teksti" => Self::Teksti,
+            "Nimi" => Self::Nimi,
+            "Fraasi" => Self::Fraasi,
+            "Allekirjoitus" => Self::Allekirjoitus,
+            "Pvm" => Self::Pvm,
+            "Hetki" => Self::Hetki,
+            "Kytkin" => Self::Kytkin,
+            "Numero" => Self::Numero,
+            "Lkm" => Self::Lkm,
+            "Määrä" => Self::Maara,
+            "Mitta" => Self::Mitta,
+            "Prosentti" => Self::Prosentti,
+            "Otsikko" => Self::Otsikko,
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    /// The Finnish name, as Sosmeta writes it.
+    pub fn as_fi(&self) -> &str {
+        match self {
+            Self::Koodi => "Koodi",
+            Self::Tunnus => "Tunnus",
+            Self::Teksti => "Teksti",
+            Self::Nimi => "Nimi",
+            Self::Fraasi => "Fraasi",
+            Self::Allekirjoitus => "Allekirjoitus",
+            Self::Pvm => "Pvm",
+            Self::Hetki => "Hetki",
+            Self::Kytkin => "Kytkin",
+            Self::Numero => "Numero",
+            Self::Lkm => "Lkm",
+            Self::Maara => "Määrä",
+            Self::Mitta => "Mitta",
+            Self::Prosentti => "Prosentti",
+            Self::Otsikko => "Otsikko",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+/// The JSON type the schema gives an element (for a repeatable element, its items' type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    Object,
+    String,
+    Boolean,
+    Number,
+    Integer,
+    Null,
+    Unspecified,
+}
+
+impl JsonType {
+    fn from_schema(value: Option<&Value>) -> Self {
+        match value.and_then(Value::as_str) {
+            Some("object") => Self::Object,
+            Some("string") => Self::String,
+            Some("boolean") => Self::Boolean,
+            Some("number") => Self::Number,
+            Some("integer") => Self::Integer,
+            Some("null") => Self::Null,
+            _ => Self::Unspecified,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Object => "object",
+            Self::String => "string",
+            Self::Boolean => "boolean",
+            Self::Number => "number",
+            Self::Integer => "integer",
+            Self::Null => "null",
+            Self::Unspecified => "any",
+        }
+    }
+}
+
+/// One row of a structure's element table.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The property key in the content JSON.
+    pub key: String,
+    /// Where the element stands in a content instance, as an RFC 6901 pointer in which `*`
+    /// stands for any array index (e.g. `/root/asiakas/*/henkilotunnus`).
+    pub pointer: String,
+    /// Where the element is defined in the schema (RFC 6901 into the schema document).
+    pub schema_location: String,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    pub depth: usize,
+    pub name: LangText,
+    pub representation: Option<Representation>,
+    /// The schema type of one value (the items' type when repeatable).
+    pub json_type: JsonType,
+    /// Listed in the parent's `required`.
+    pub required: bool,
+    /// Written as an array in the content.
+    pub repeatable: bool,
+    /// Minimum number of values when repeatable.
+    pub min_items: Option<u64>,
+    pub conditional_required: bool,
+    pub classification_oid: Option<String>,
+    pub system_uri: Option<String>,
+    /// The values the schema allows (`enum`), as JSON.
+    pub enum_values: Vec<Value>,
+    /// The schema's `pattern` for a string value.
+    pub pattern: Option<String>,
+    pub min_length: Option<u64>,
+    /// Free text from the official definition; absent in the embedded, stripped catalog.
+    pub implementation_note: Option<LangText>,
+    /// Position in THL's published table of the structure.
+    pub row_number: Option<u64>,
+    pub nationwide_recorded: bool,
+}
+
+impl Element {
+    /// True when the element's value is a henkilötunnus by the definition (not by the value).
+    pub fn is_hetu(&self) -> bool {
+        self.system_uri
+            .as_deref()
+            .is_some_and(|uri| uri.trim_start_matches("urn:oid:") == "1.2.246.21")
+    }
+
+    /// The cardinality in the usual `min..max` notation.
+    pub fn cardinality(&self) -> String {
+        let min = if self.required {
+            self.min_items.unwrap_or(1).max(1)
+        } else {
+            0
+        };
+        let max = if self.repeatable { "*" } else { "1" };
+        format!("{min}..{max}")
+    }
+}
+
+/// Facts of the root `sosmeta` annotation.
+#[derive(Debug, Clone, Default)]
+pub struct StructureMeta {
+    pub oid: String,
+    pub title: String,
+    pub status: String,
+    pub definition_version: String,
+    pub component_library_version: Option<String>,
+    /// The family (`documentType`): Päätös, Suunnitelma, Arvio, ...
+    pub family: String,
+    pub subject: Option<String>,
+    pub author: Option<String>,
+}
+
+/// A national structure with its element table and rules; the compiled validator is
+/// built on first use (or eagerly by `Catalog::compile_all`).
+pub struct Structure {
+    pub meta: StructureMeta,
+    /// The specific document type: the 6th arc of the OID (e.g. `15007`), or the document
+    /// group arc for the 1505 family.
+    pub type_code: String,
+    /// The single required root key of the content.
+    pub root_key: String,
+    /// The element table in definition order; index 0 is the root content element.
+    pub elements: Vec<Element>,
+    pub rules: Vec<ConditionalRule>,
+    /// Indices of `conditionalRequired` elements that no machine rule covers.
+    pub text_only: Vec<usize>,
+    /// Where the structure was read from (a file name, or `embedded:<name>`).
+    pub source: String,
+    schema: Value,
+    validator: OnceLock<Result<Arc<jsonschema::Validator>, String>>,
+}
+
+impl std::fmt::Debug for Structure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Structure")
+            .field("oid", &self.meta.oid)
+            .field("root_key", &self.root_key)
+            .field("elements", &self.elements.len())
+            .finish()
+    }
+}
+
+impl Structure {
+    /// Reads a structure from a parsed Sosmeta JSON Schema.
+    pub fn from_schema(schema: Value, source: &str) -> Result<Self, StructureError> {
+        let root = schema
+            .as_object()
+            .ok_or_else(|| StructureError::new("", "not a JSON object"))?;
+        let meta = read_meta(root)?;
+        let type_code = type_code_of(&meta.oid)
+            .ok_or_else(|| StructureError::new("/sosmeta/oid", "not a national structure oid"))?;
+        let properties = root
+            .get("properties")
+            .and_then(Value::as_object)
+            .ok_or_else(|| StructureError::new("/properties", "missing or not an object"))?;
+        let required: Vec<&str> = root
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let root_key = match required.as_slice() {
+            [key] if properties.contains_key(*key) => (*key).to_string(),
+            _ => {
+                return Err(StructureError::new(
+                    "/required",
+                    "expected exactly one required root key defined in properties",
+                ));
+            }
+        };
+
+        let mut elements = Vec::new();
+        let root_schema = &properties[&root_key];
+        let location = format!("/properties/{}", escape_pointer(&root_key));
+        let mut builder = TableBuilder {
+            elements: &mut elements,
+        };
+        builder.add(&root_key, root_schema, &location, "", None, true)?;
+
+        let (rules, text_only) = rules::derive(&elements, root)?;
+        Ok(Self {
+            meta,
+            type_code,
+            root_key,
+            elements,
+            rules,
+            text_only,
+            source: source.to_string(),
+            schema,
+            validator: OnceLock::new(),
+        })
+    }
+
+    pub fn oid(&self) -> &str {
+        &self.meta.oid
+    }
+
+    /// The Finnish and Swedish name of the structure (the root element's name).
+    pub fn name(&self) -> &LangText {
+        &self.elements[0].name
+    }
+
+    /// The schema this structure was read from.
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    /// The compiled validator, compiled now if it was not yet.
+    pub fn validator(&self) -> Result<&Arc<jsonschema::Validator>, StructureError> {
+        self.validator
+            .get_or_init(|| compile(&self.schema).map(Arc::new))
+            .as_ref()
+            .map_err(|message| StructureError::new("", message.clone()))
+    }
+
+    /// True once the validator has been compiled (successfully or not).
+    pub fn is_compiled(&self) -> bool {
+        self.validator.get().is_some()
+    }
+
+    /// The element at a concrete instance pointer (array indices are numbers), if the
+    /// definition has one there.
+    pub fn element_at(&self, pointer: &str) -> Option<usize> {
+        let mut segments = split_pointer(pointer)?;
+        let first = segments.next()?;
+        if first != self.root_key {
+            return None;
+        }
+        let mut current = 0;
+        let mut in_array = false;
+        for segment in segments {
+            let element = &self.elements[current];
+            if element.repeatable && !in_array && segment.bytes().all(|b| b.is_ascii_digit()) {
+                in_array = true;
+                continue;
+            }
+            current = *element
+                .children
+                .iter()
+                .find(|&&child| self.elements[child].key == segment)?;
+            in_array = false;
+        }
+        Some(current)
+    }
+
+    /// The element at a pointer template (`*` for array indices), as in [`Element::pointer`].
+    pub fn element_by_template(&self, template: &str) -> Option<usize> {
+        self.elements.iter().position(|e| e.pointer == template)
+    }
+
+    /// Elements with their depth in definition order, for printing a tree.
+    pub fn walk(&self) -> impl Iterator<Item = (usize, &Element)> {
+        self.elements.iter().enumerate()
+    }
+}
+
+/// Compiles a Sosmeta schema as draft-07, offline (the crate is built without HTTP).
+pub(crate) fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(schema)
+        .map_err(|error| format!("schema does not compile: {}", error.masked()))
+}
+
+fn read_meta(root: &Map<String, Value>) -> Result<StructureMeta, StructureError> {
+    let sosmeta = root
+        .get("sosmeta")
+        .and_then(Value::as_object)
+        .ok_or_else(|| StructureError::new("/sosmeta", "missing: not a Sosmeta schema"))?;
+    let text = |key: &str| sosmeta.get(key).and_then(Value::as_str).map(str::to_string);
+    let required = |key: &str| {
+        text(key).ok_or_else(|| {
+            StructureError::new(format!("/sosmeta/{key}"), "missing or not a string")
+        })
+    };
+    let oid = required("oid")?;
+    if crate::check::identifiers::check_oid(&oid).is_err() {
+        return Err(StructureError::new("/sosmeta/oid", "not a valid oid"));
+    }
+    Ok(StructureMeta {
+        oid,
+        title: text("title").unwrap_or_default(),
+        status: text("status").unwrap_or_default(),
+        definition_version: required("documentDefinitionVersion")?,
+        component_library_version: text("dataComponentLibraryVersion"),
+        family: required("documentType")?,
+        subject: text("documentSubject"),
+        author: text("documentAuthor"),
+    })
+}
+
+/// The specific type arc of a structure OID: `1.2.246.537.6.1506.<type>.<Y>.<M>.<D>` or
+/// `1.2.246.537.6.1505.<n>.<Y>.<M>.<D>`.
+pub fn type_code_of(oid: &str) -> Option<String> {
+    let rest = oid
+        .strip_prefix("1.2.246.537.6.1506.")
+        .or_else(|| oid.strip_prefix("1.2.246.537.6.1505."))?;
+    let arcs: Vec<&str> = rest.split('.').collect();
+    if arcs.len() != 4 || arcs.iter().any(|arc| arc.is_empty()) {
+        return None;
+    }
+    Some(arcs[0].to_string())
+}
+
+/// The definition date encoded in a structure OID's last three arcs, as `YYYY-MM-DD`.
+pub fn oid_date(oid: &str) -> Option<String> {
+    let arcs: Vec<&str> = oid.rsplitn(4, '.').collect();
+    if arcs.len() < 4 {
+        return None;
+    }
+    let (day, month, year) = (arcs[0], arcs[1], arcs[2]);
+    let (day, month, year): (u32, u32, u32) =
+        (day.parse().ok()?, month.parse().ok()?, year.parse().ok()?);
+    Some(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// Escapes a key for an RFC 6901 pointer.
+pub fn escape_pointer(key: &str) -> String {
+    if !key.contains(['~', '/']) {
+        return key.to_string();
+    }
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Splits an RFC 6901 pointer into unescaped segments; `None` if it does not start with `/`.
+pub fn split_pointer(pointer: &str) -> Option<impl Iterator<Item = String> + '_> {
+    let rest = pointer.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|segment| segment.replace("~1", "/").replace("~0", "~")),
+    )
+}
+
+struct TableBuilder<'a> {
+    elements: &'a mut Vec<Element>,
+}
+
+impl TableBuilder<'_> {
+    /// Adds the element `key` defined by `schema` at `location`, then its children.
+    fn add(
+        &mut self,
+        key: &str,
+        schema: &Value,
+        location: &str,
+        parent_pointer: &str,
+        parent: Option<usize>,
+        required: bool,
+    ) -> Result<usize, StructureError> {
+        let object = schema
+            .as_object()
+            .ok_or_else(|| StructureError::new(location, "element schema is not an object"))?;
+        let repeatable = object.get("type").and_then(Value::as_str) == Some("array");
+        // Arrays carry their annotation and children on `items`.
+        let (body, body_location) = if repeatable {
+            let items = object.get("items").ok_or_else(|| {
+                StructureError::new(location, "array element without an items schema")
+            })?;
+            (
+                items.as_object().ok_or_else(|| {
+                    StructureError::new(format!("{location}/items"), "items is not an object")
+                })?,
+                format!("{location}/items"),
+            )
+        } else {
+            (object, location.to_string())
+        };
+        let sosmeta = body
+            .get("sosmeta")
+            .or_else(|| object.get("sosmeta"))
+            .and_then(Value::as_object);
+        let flag = |name: &str| {
+            sosmeta
+                .and_then(|s| s.get(name))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        let text = |name: &str| {
+            sosmeta
+                .and_then(|s| s.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let pointer = format!("{parent_pointer}/{}", escape_pointer(key));
+        let depth = parent.map_or(0, |p| self.elements[p].depth + 1);
+        let element = Element {
+            key: key.to_string(),
+            pointer: pointer.clone(),
+            schema_location: location.to_string(),
+            parent,
+            children: Vec::new(),
+            depth,
+            name: sosmeta
+                .and_then(|s| s.get("name"))
+                .map(LangText::from_sosmeta)
+                .unwrap_or_default(),
+            representation: sosmeta
+                .and_then(|s| s.get("representation"))
+                .map(LangText::from_sosmeta)
+                .filter(|r| !r.fi.is_empty())
+                .map(|r| Representation::from_fi(&r.fi)),
+            json_type: JsonType::from_schema(body.get("type")),
+            required,
+            repeatable,
+            min_items: object.get("minItems").and_then(Value::as_u64),
+            conditional_required: flag("conditionalRequired"),
+            classification_oid: text("classificationOid").filter(|s| !s.is_empty()),
+            system_uri: text("systemUri").filter(|s| !s.is_empty()),
+            enum_values: body
+                .get("enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            pattern: body
+                .get("pattern")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            min_length: body.get("minLength").and_then(Value::as_u64),
+            implementation_note: sosmeta
+                .and_then(|s| s.get("implementationNote"))
+                .map(LangText::from_sosmeta)
+                .filter(|n| !n.fi.is_empty() || !n.sv.is_empty()),
+            row_number: sosmeta
+                .and_then(|s| s.get("rowNumber"))
+                .and_then(Value::as_u64),
+            nationwide_recorded: flag("nationwideRecordedInformation"),
+        };
+        let index = self.elements.len();
+        self.elements.push(element);
+        if let Some(parent) = parent {
+            self.elements[parent].children.push(index);
+        }
+
+        let Some(properties) = body.get("properties").and_then(Value::as_object) else {
+            return Ok(index);
+        };
+        let required_keys: Vec<&str> = body
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let child_pointer = if repeatable {
+            format!("{pointer}/*")
+        } else {
+            pointer
+        };
+        for (child_key, child_schema) in properties {
+            let child_location =
+                format!("{body_location}/properties/{}", escape_pointer(child_key));
+            self.add(
+                child_key,
+                child_schema,
+                &child_location,
+                &child_pointer,
+                Some(index),
+                required_keys.contains(&child_key.as_str()),
+            )?;
+        }
+        Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": false,
+            "sosmeta": {
+                "oid": "1.2.246.537.6.1506.9999.2024.1.2",
+                "documentType": "Arvio",
+                "documentDefinitionVersion": "2024-01-02",
+                "status": "Valmis"
+            },
+            "required": ["arvio"],
+            "properties": {
+                "arvio": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "sosmeta": {"name": [{"lang": "fi", "value": "Arvio"}, {"lang": "sv", "value": "Bedömning"}]},
+                    "required": ["asiakas"],
+                    "properties": {
+                        "asiakas": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": false,
+                                "sosmeta": {"name": [{"lang": "fi", "value": "Asiakas"}], "repeatable": true, "required": true},
+                                "required": [],
+                                "properties": {
+                                    "henkilotunnus": {
+                                        "type": "object",
+                                        "sosmeta": {
+                                            "name": [{"lang": "fi", "value": "Henkilötunnus"}],
+                                            "representation": [{"lang": "fi", "value": "Tunnus"}],
+                                            "systemUri": "urn:oid:1.2.246.21",
+                                            "conditionalRequired": true,
+                                            "implementationNote": [{"lang": "fi", "value": "Ehdollisesti pakollinen: Henkilötunnus- ja Syntymäaika -kentistä toinen on pakollinen."}]
+                                        }
+                                    },
+                                    "syntymaaika": {
+                                        "type": "string",
+                                        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                        "sosmeta": {
+                                            "name": [{"lang": "fi", "value": "Syntymäaika"}],
+                                            "representation": [{"lang": "fi", "value": "Pvm"}],
+                                            "conditionalRequired": true
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn builds_the_element_table_with_pointers_and_locations() {
+        let structure = Structure::from_schema(sample(), "sample.json").unwrap();
+        assert_eq!(structure.root_key, "arvio");
+        assert_eq!(structure.type_code, "9999");
+        let pointers: Vec<&str> = structure
+            .elements
+            .iter()
+            .map(|e| e.pointer.as_str())
+            .collect();
+        assert_eq!(
+            pointers,
+            [
+                "/arvio",
+                "/arvio/asiakas",
+                "/arvio/asiakas/*/henkilotunnus",
+                "/arvio/asiakas/*/syntymaaika"
+            ]
+        );
+        let asiakas = &structure.elements[1];
+        assert!(asiakas.repeatable && asiakas.required);
+        assert_eq!(asiakas.cardinality(), "1..*");
+        assert_eq!(asiakas.name.fi, "Asiakas");
+        let hetu = &structure.elements[2];
+        assert!(hetu.is_hetu());
+        assert_eq!(
+            hetu.schema_location,
+            "/properties/arvio/properties/asiakas/items/properties/henkilotunnus"
+        );
+        assert_eq!(hetu.representation, Some(Representation::Tunnus));
+        assert_eq!(
+            structure.elements[3].pattern.as_deref(),
+            Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        );
+    }
+
+    #[test]
+    fn finds_elements_at_concrete_pointers() {
+        let structure = Structure::from_schema(sample(), "sample.json").unwrap();
+        assert_eq!(structure.element_at("/arvio"), Some(0));
+        assert_eq!(structure.element_at("/arvio/asiakas"), Some(1));
+        assert_eq!(
+            structure.element_at("/arvio/asiakas/3/syntymaaika"),
+            Some(3)
+        );
+        assert_eq!(structure.element_at("/arvio/asiakas/x/syntymaaika"), None);
+        assert_eq!(structure.element_at("/arvio/tuntematon"), None);
+        assert_eq!(structure.element_at("/muu"), None);
+    }
+
+    #[test]
+    fn refuses_files_that_are_not_sosmeta() {
+        let error = Structure::from_schema(json!({"type": "object"}), "x.json").unwrap_err();
+        assert_eq!(error.pointer, "/sosmeta");
+        let mut bad = sample();
+        bad["required"] = json!(["arvio", "muu"]);
+        let error = Structure::from_schema(bad, "x.json").unwrap_err();
+        assert_eq!(error.pointer, "/required");
+        let mut bad = sample();
+        bad["sosmeta"]["oid"] = json!("1.2.246.537.6.1506.x");
+        assert!(Structure::from_schema(bad, "x.json").is_err());
+    }
+
+    #[test]
+    fn compiles_lazily_and_validates() {
+        let structure = Structure::from_schema(sample(), "sample.json").unwrap();
+        assert!(!structure.is_compiled());
+        let validator = structure.validator().unwrap();
+        assert!(
+            validator.is_valid(&json!({"arvio": {"asiakas": [{"syntymaaika": "2020-01-01"}]}}))
+        );
+        assert!(!validator.is_valid(&json!({"arvio": {"asiakas": []}})));
+        assert!(structure.is_compiled());
+    }
+
+    #[test]
+    fn reads_type_codes_and_dates_from_oids() {
+        assert_eq!(
+            type_code_of("1.2.246.537.6.1506.15007.2024.11.28").as_deref(),
+            Some("15007")
+        );
+        assert_eq!(
+            type_code_of("1.2.246.537.6.1505.1.2023.6.1").as_deref(),
+            Some("1")
+        );
+        assert_eq!(type_code_of("1.2.246.537.6.1506.15007"), None);
+        assert_eq!(
+            oid_date("1.2.246.537.6.1505.1.2023.6.1").as_deref(),
+            Some("2023-06-01")
+        );
+    }
+}
