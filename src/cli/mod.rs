@@ -1,6 +1,7 @@
 //! Command-line front end: argument parsing and exit codes (0 ok, 1 findings, 2 error).
 
 mod definitions;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,11 @@ pub enum Command {
     /// Load, check, strip and browse the national structure definitions.
     #[command(subcommand)]
     Definitions(DefinitionsCommand),
+    /// Check documents against the national definitions and report per document.
+    ///
+    /// Exits 0 when every document is FULLY_CONFORMANT, 1 otherwise, 2 on usage or I/O
+    /// errors.
+    Validate(validate::ValidateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,5 +136,6 @@ impl From<LangArg> for rakenne::definitions::Lang {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Definitions(command) => definitions::run(command),
+        Command::Validate(args) => validate::run(args),
     }
 }

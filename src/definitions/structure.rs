@@ -449,11 +449,18 @@ impl TableBuilder<'_> {
                 .and_then(Value::as_bool)
                 .unwrap_or(false)
         };
+        // Plain strings, or Sosmeta's `[{"lang": "", "value": ...}]` form.
         let text = |name: &str| {
-            sosmeta
-                .and_then(|s| s.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_string)
+            let value = sosmeta.and_then(|s| s.get(name))?;
+            match value {
+                Value::String(s) => Some(s.clone()),
+                Value::Array(entries) => entries
+                    .iter()
+                    .filter_map(|e| e.get("value").and_then(Value::as_str))
+                    .next()
+                    .map(str::to_string),
+                _ => None,
+            }
         };
         let pointer = format!("{parent_pointer}/{}", escape_pointer(key));
         let depth = parent.map_or(0, |p| self.elements[p].depth + 1);
@@ -572,7 +579,7 @@ mod tests {
                                         "sosmeta": {
                                             "name": [{"lang": "fi", "value": "Henkilötunnus"}],
                                             "representation": [{"lang": "fi", "value": "Tunnus"}],
-                                            "systemUri": "urn:oid:1.2.246.21",
+                                            "systemUri": [{"lang": "", "value": "urn:oid:1.2.246.21"}],
                                             "conditionalRequired": true,
                                             "implementationNote": [{"lang": "fi", "value": "Ehdollisesti pakollinen: Henkilötunnus- ja Syntymäaika -kentistä toinen on pakollinen."}]
                                         }

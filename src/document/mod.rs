@@ -2,4 +2,6 @@
 //! document model with source locations.
 
 pub mod base64;
+pub mod cda;
+pub mod json;
 pub mod xml;

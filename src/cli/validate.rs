@@ -1,0 +1,274 @@
+//! `rakenne validate PATH...`: check documents and report per document.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use rakenne::check::report::{Report, Severity, Verdict};
+use rakenne::check::{CheckOptions, Engine, Format};
+use rakenne::definitions::Lang;
+use serde_json::json;
+
+use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValidateArgs {
+    /// Documents (CDA XML or content JSON) or directories of them (searched recursively
+    /// for .xml and .json files).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The archiving frame (RCMR_IN200002FI01) of the document; only with one document.
+    #[arg(long, value_name = "FILE")]
+    pub frame: Option<PathBuf>,
+    /// Check against this structure OID instead of the declared or inferred one.
+    #[arg(long, value_name = "OID")]
+    pub structure: Option<String>,
+    /// The service task code, for documents that do not carry one (bare JSON).
+    #[arg(long, value_name = "CODE")]
+    pub service_task: Option<String>,
+    /// The process phase code, for documents that do not carry one.
+    #[arg(long, value_name = "CODE")]
+    pub phase: Option<String>,
+    /// Language of the messages and names.
+    #[arg(long, value_enum, default_value_t = LangArg::Fi)]
+    pub lang: LangArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Kanta's test environment: a henkilötunnus outside 900-999 is an error.
+    #[arg(long)]
+    pub test_environment: bool,
+    /// Colour in text output: auto (on a terminal), always or never.
+    #[arg(long, value_enum, default_value_t = Colour::Auto)]
+    pub colour: Colour,
+    #[command(flatten)]
+    pub source: DefinitionsSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// A readable report per document.
+    Text,
+    /// One JSON object per document (JSON Lines).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Colour {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Every document file under the paths, in a stable order.
+pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            walk(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read directory {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let files = collect(&args.paths)?;
+    if files.is_empty() {
+        anyhow::bail!("no .xml or .json documents under the given paths");
+    }
+    if args.frame.is_some() && files.len() != 1 {
+        anyhow::bail!("--frame goes with exactly one document");
+    }
+    let frame = match &args.frame {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
+        None => None,
+    };
+    let definitions = super::definitions::load(&args.source)?;
+    let engine = Engine::new(Arc::new(definitions));
+    let lang: Lang = args.lang.into();
+    let options = CheckOptions {
+        format: Format::Auto,
+        structure: args.structure.clone(),
+        service_task: args.service_task.clone(),
+        phase: args.phase.clone(),
+        lang,
+        test_environment: args.test_environment,
+        include_fields: args.output == Output::Json,
+    };
+    let colour = match args.colour {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut all_ok = true;
+    let mut errors = false;
+    for file in &files {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let report = match engine.check(&bytes, frame.as_deref(), &options) {
+            Ok(report) => report,
+            Err(error) => {
+                // A bad request about one file (empty, too large): say so and go on.
+                eprintln!("rakenne: {}: {error}", file.display());
+                errors = true;
+                continue;
+            }
+        };
+        all_ok &= report.verdict == Verdict::FullyConformant;
+        match args.output {
+            Output::Json => {
+                serde_json::to_writer(&mut out, &json_report(file, &report))?;
+                writeln!(out)?;
+            }
+            Output::Text => write_text(&mut out, file, &report, lang, colour)?,
+        }
+    }
+    Ok(ExitCode::from(if errors {
+        EXIT_ERROR
+    } else if all_ok {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }))
+}
+
+/// The JSON form of one report (the `--output json` line).
+pub fn json_report(file: &Path, report: &Report) -> serde_json::Value {
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "severity": f.severity,
+                "pointer": f.pointer,
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "element": f.element,
+                "message": f.message,
+            })
+        })
+        .collect();
+    json!({
+        "file": file.display().to_string(),
+        "verdict": report.verdict,
+        "structure": report.structure,
+        "findings": findings,
+        "findings_omitted": report.findings_omitted,
+        "fields": report.fields,
+        "coverage": report.coverage,
+        "nearest": report.nearest,
+        "document": report.document,
+    })
+}
+
+fn paint(text: &str, code: &str, colour: bool) -> String {
+    if colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    file: &Path,
+    report: &Report,
+    lang: Lang,
+    colour: bool,
+) -> std::io::Result<()> {
+    let verdict_colour = match report.verdict {
+        Verdict::FullyConformant => "32",
+        Verdict::PartlyConformant => "33",
+        Verdict::OwnTemplate => "35",
+        Verdict::Unreadable => "31",
+    };
+    writeln!(
+        out,
+        "{}: {} ({})",
+        paint(&file.display().to_string(), "1", colour),
+        paint(report.verdict.as_str(), verdict_colour, colour),
+        report.verdict.label(lang)
+    )?;
+    if let Some(structure) = &report.structure {
+        writeln!(
+            out,
+            "  structure: {} {} ({:?})",
+            structure.oid,
+            structure.name.get(lang),
+            structure.chosen_by
+        )?;
+    }
+    for nearest in &report.nearest {
+        writeln!(
+            out,
+            "  nearest: {} {} score {:.2}",
+            nearest.oid,
+            nearest.name.get(lang),
+            nearest.score
+        )?;
+    }
+    for f in &report.findings {
+        let severity = match f.severity {
+            Severity::Error => paint("ERROR", "31", colour),
+            Severity::Warning => paint("WARNING", "33", colour),
+            Severity::Info => paint("INFO", "36", colour),
+        };
+        let mut location = String::new();
+        if let Some(pointer) = &f.pointer {
+            location.push_str(if pointer.is_empty() { "/" } else { pointer });
+        }
+        if let Some(line) = f.line {
+            if !location.is_empty() {
+                location.push(' ');
+            }
+            location.push_str(&format!("{}:{}", line, f.column.unwrap_or(0)));
+        }
+        writeln!(out, "  {severity} {} {location}", f.rule)?;
+        writeln!(out, "      {}", f.message)?;
+    }
+    if report.findings_omitted > 0 {
+        writeln!(
+            out,
+            "  … {} more findings not shown",
+            report.findings_omitted
+        )?;
+    }
+    let errors = report.errors();
+    let warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    writeln!(out, "  {errors} errors, {warnings} warnings")?;
+    Ok(())
+}
