@@ -13,6 +13,7 @@ use super::identifiers::{
 };
 use super::report::{Coverage, FieldRow, FieldStatus, Severity};
 use crate::definitions::classifications::CodeCheck;
+use crate::definitions::rules::instances;
 use crate::definitions::structure::{Element, Representation, Structure, escape_pointer};
 use crate::definitions::{Definitions, Lang};
 use crate::msg;
@@ -230,29 +231,6 @@ fn describe(kind: &ValidationErrorKind, lang: Lang) -> (&'static str, String) {
             ),
         ),
     }
-}
-
-/// Every concrete (pointer, value) of an element's pointer template.
-fn instances<'v>(content: &'v Value, template: &str) -> Vec<(String, &'v Value)> {
-    let mut current = vec![(String::new(), content)];
-    for segment in template.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        let mut next = Vec::new();
-        for (pointer, value) in current {
-            if segment == "*" {
-                if let Value::Array(items) = value {
-                    for (i, item) in items.iter().enumerate() {
-                        next.push((format!("{pointer}/{i}"), item));
-                    }
-                }
-            } else if let Some(child) = value.get(segment.as_str()) {
-                next.push((format!("{pointer}/{}", escape_pointer(&segment)), child));
-            }
-        }
-        current = next;
-    }
-    // A repeatable element's values are its array's items.
-    current
 }
 
 /// The values of an element: its array's items when repeatable.

@@ -144,6 +144,15 @@ fn answer(value: &Value) -> Option<bool> {
     }
 }
 
+/// Every concrete (pointer, value) that a pointer template (`*` for any array index)
+/// reaches in `content`.
+pub(crate) fn instances<'v>(content: &'v Value, template: &str) -> Vec<(String, &'v Value)> {
+    match split_pointer(template) {
+        Some(segments) => expand(content, "", &segments.collect::<Vec<_>>()),
+        None => vec![(String::new(), content)],
+    }
+}
+
 /// Every concrete value reached by following `segments` (`*` for each array item).
 fn expand<'v>(value: &'v Value, prefix: &str, segments: &[String]) -> Vec<(String, &'v Value)> {
     let mut current = vec![(prefix.to_string(), value)];
