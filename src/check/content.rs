@@ -64,7 +64,8 @@ pub fn check_content(
     field_table(structure, content, &states)
 }
 
-/// The nearest element with a name of its own (parts of a code or identifier have none).
+/// The element itself, or when it has no name of its own (the parts of a code or an
+/// identifier), its nearest named ancestor.
 fn named(structure: &Structure, index: usize) -> usize {
     let mut current = index;
     while structure.elements[current].name.fi.is_empty() {
@@ -607,15 +608,20 @@ fn field_table(structure: &Structure, content: &Value, states: &States) -> Conte
         } else {
             FieldStatus::Valid
         };
-        if element.required {
-            coverage.required_total += 1;
-            if count > 0 {
-                coverage.required_present += 1;
+        // An element counts towards coverage only where its parent is present: the
+        // required children of an absent optional group are not missing.
+        let parent_present = element
+            .parent
+            .is_none_or(|p| counts.get(&named(structure, p)).is_none_or(|&n| n > 0));
+        match (parent_present, element.required) {
+            (false, _) => {}
+            (true, true) => {
+                coverage.required_total += 1;
+                coverage.required_present += usize::from(count > 0);
             }
-        } else {
-            coverage.optional_total += 1;
-            if count > 0 {
-                coverage.optional_used += 1;
+            (true, false) => {
+                coverage.optional_total += 1;
+                coverage.optional_used += usize::from(count > 0);
             }
         }
         fields.push(FieldRow {
