@@ -1,14 +1,34 @@
 //! Rules for the archiving frame (`RCMR_IN200002FI01`) given with a document.
+//!
+//! The frame must describe the document it carries: the same document id, setId and
+//! client, and a service request (reasonCode in 1.2.246.537.6.1503) that fits the
+//! document group. Rule ids: `frame.unreadable`, `frame.root`, `frame.clinical-document`,
+//! `frame.document-id`, `frame.set-id`, `frame.hetu`, `frame.reason-code`,
+//! `frame.reason-group`, `frame.code-unknown`, `frame.code-unlisted`.
 
 use crate::check::findings::{Findings, finding};
-use crate::check::header::HeaderFacts;
+use crate::check::header::{HETU_ROOT, HeaderFacts, system_matches};
+use crate::check::identifiers::mask;
 use crate::check::report::Severity;
+use crate::definitions::Definitions;
+use crate::definitions::classifications::CodeCheck;
 use crate::document::cda::HL7;
-use crate::document::xml::{self, XmlLimits};
+use crate::document::xml::{self, Node, XmlLimits};
 use crate::msg;
 
+/// Arkistosanomien palvelupyynnöt: the service request of the frame.
+const SERVICE_REQUEST: &str = "1.2.246.537.6.1503";
+/// Arkiston käyttötilanne.
+const ARCHIVE_USE: &str = "1.2.246.537.6.1289";
+
 /// Checks the frame against the document's header facts.
-pub fn check_frame(frame: &[u8], header: &HeaderFacts, limits: &XmlLimits, out: &mut Findings) {
+pub fn check_frame(
+    frame: &[u8],
+    header: &HeaderFacts,
+    definitions: &Definitions,
+    limits: &XmlLimits,
+    out: &mut Findings,
+) {
     let lang = out.lang;
     let doc = match xml::parse(frame, limits) {
         Ok(doc) => doc,
@@ -90,4 +110,171 @@ pub fn check_frame(frame: &[u8], header: &HeaderFacts, limits: &XmlLimits, out: 
         };
         out.push(f);
     }
+    client(clinical, header, out);
+    // The clinicalDocument was found under controlActProcess.
+    if let Some(act) = root.child(Some(HL7), "controlActProcess") {
+        reasons(act, header, definitions, out);
+    }
+}
+
+/// The frame's client (`recordTarget/patient/id`) must be the document's.
+fn client(clinical: Node<'_>, header: &HeaderFacts, out: &mut Findings) {
+    let lang = out.lang;
+    let Some(hetu) = header.record_target_hetu.as_deref() else {
+        return;
+    };
+    let Some(id) = clinical.descendant(&["recordTarget", "patient", "id"]) else {
+        out.push(
+            finding(
+                "frame.hetu",
+                Severity::Error,
+                msg!(
+                    lang,
+                    "kehyksestä puuttuu asiakkaan tunniste (clinicalDocument/recordTarget/patient/id); asiakirjan henkilötunnus on {}",
+                    "ramen saknar klientens identifierare (clinicalDocument/recordTarget/patient/id); dokumentets personbeteckning är {}",
+                    "the frame has no client identifier (clinicalDocument/recordTarget/patient/id); the document's henkilötunnus is {}",
+                    mask(hetu)
+                ),
+            )
+            .at_node(clinical),
+        );
+        return;
+    };
+    let root = id.attr("root").unwrap_or_default();
+    let extension = id.attr("extension").unwrap_or_default();
+    if root == HETU_ROOT && extension == hetu {
+        return;
+    }
+    out.push(
+        finding(
+            "frame.hetu",
+            Severity::Error,
+            msg!(
+                lang,
+                "kehyksen asiakkaan tunniste {} (juuri {}) ei ole asiakirjan henkilötunnus {}",
+                "ramens klientidentifierare {} (rot {}) är inte dokumentets personbeteckning {}",
+                "the frame's client identifier {} (root {}) is not the document's henkilötunnus {}",
+                mask(extension),
+                root,
+                mask(hetu)
+            ),
+        )
+        .at_node(id),
+    );
+}
+
+/// The service request (required) and the archive use (when present).
+fn reasons(act: Node<'_>, header: &HeaderFacts, definitions: &Definitions, out: &mut Findings) {
+    let lang = out.lang;
+    let with_system = |base: &'static str| {
+        act.children_named(Some(HL7), "reasonCode").find(move |r| {
+            r.attr("codeSystem")
+                .is_some_and(|s| system_matches(s, base))
+        })
+    };
+    if let Some(use_code) = with_system(ARCHIVE_USE) {
+        code_rule(use_code, definitions, out);
+    }
+    let Some(request) = with_system(SERVICE_REQUEST) else {
+        out.push(
+            finding(
+                "frame.reason-code",
+                Severity::Error,
+                msg!(
+                    lang,
+                    "kehyksestä puuttuu palvelupyyntö (controlActProcess/reasonCode luokituksesta {})",
+                    "ramen saknar tjänstebegäran (controlActProcess/reasonCode i klassificeringen {})",
+                    "the frame has no service request (controlActProcess/reasonCode in classification {})",
+                    SERVICE_REQUEST
+                ),
+            )
+            .at_node(act),
+        );
+        return;
+    };
+    let Some(code) = code_rule(request, definitions, out) else {
+        return;
+    };
+    // SP1 archives a client-relationship document (group 1), SP17 any other client
+    // document; other requests are not judged here.
+    let Some(group) = header.document_group.as_deref() else {
+        return;
+    };
+    let fits = match code {
+        "SP1" => group == "1",
+        "SP17" => group != "1",
+        _ => true,
+    };
+    if fits {
+        return;
+    }
+    out.push(
+        finding(
+            "frame.reason-group",
+            // Inferred from the codes' names and the real frames, not a published rule.
+            Severity::Warning,
+            msg!(
+                lang,
+                "kehyksen palvelupyyntö {} ei sovi asiakirjaryhmään {} (SP1 on asiakkuusasiakirjalle, ryhmä 1; SP17 muille asiakasasiakirjoille)",
+                "ramens tjänstebegäran {} passar inte dokumentgruppen {} (SP1 gäller klientrelationsdokument, grupp 1; SP17 övriga klientdokument)",
+                "the frame's service request {} does not fit document group {} (SP1 is for the client-relationship document, group 1; SP17 for other client documents)",
+                code,
+                group
+            ),
+        )
+        .at_node(request),
+    );
+}
+
+/// A reasonCode's code: present, and in the loaded classification (an unknown code is an
+/// error only for a complete list). Returns the code.
+fn code_rule<'n>(node: Node<'n>, definitions: &Definitions, out: &mut Findings) -> Option<&'n str> {
+    let lang = out.lang;
+    let system = node.attr("codeSystem").unwrap_or_default();
+    let Some(code) = node.attr("code").filter(|c| !c.trim().is_empty()) else {
+        out.push(
+            finding(
+                "frame.reason-code",
+                Severity::Error,
+                msg!(
+                    lang,
+                    "kehyksen reasonCode-elementiltä (luokitus {}) puuttuu code",
+                    "ramens reasonCode (klassificeringen {}) saknar code",
+                    "the frame's reasonCode (classification {}) has no code",
+                    system
+                ),
+            )
+            .at_node(node),
+        );
+        return None;
+    };
+    let (rule, severity, message) = match definitions.classifications.check_code(system, code) {
+        CodeCheck::UnknownInComplete => (
+            "frame.code-unknown",
+            Severity::Error,
+            msg!(
+                lang,
+                "kehyksen reasonCode {} ei ole luokituksessa {}",
+                "ramens reasonCode {} finns inte i klassificeringen {}",
+                "the frame's reasonCode {} is not in classification {}",
+                code,
+                system
+            ),
+        ),
+        CodeCheck::UnknownInIncomplete => (
+            "frame.code-unlisted",
+            Severity::Warning,
+            msg!(
+                lang,
+                "kehyksen reasonCode {} ei ole luokituksen {} ladatussa (vajaassa) luettelossa; lataa täysi luettelo tarkistusta varten",
+                "ramens reasonCode {} finns inte i den laddade (ofullständiga) listan för klassificeringen {}; ladda hela listan för kontroll",
+                "the frame's reasonCode {} is not in the loaded (incomplete) list of classification {}; load the full list to check it",
+                code,
+                system
+            ),
+        ),
+        CodeCheck::Known { .. } | CodeCheck::UnknownSystem => return Some(code),
+    };
+    out.push(finding(rule, severity, message).at_node(node));
+    Some(code)
 }

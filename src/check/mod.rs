@@ -210,6 +210,7 @@ impl Engine {
                     phase: options.phase.as_deref(),
                     document_group: None,
                     content: Some(&content),
+                    header: None,
                 },
                 out,
             );
@@ -283,7 +284,7 @@ impl Engine {
         draft.facts.custodian = header.custodian.clone();
 
         if let Some(frame) = frame {
-            frame::check_frame(frame, &header, &self.limits.xml, out);
+            frame::check_frame(frame, &header, &self.definitions, &self.limits.xml, out);
         }
 
         let body_limits = BodyLimits {
@@ -318,6 +319,7 @@ impl Engine {
                     phase: draft.facts.phase.as_deref(),
                     document_group: header.document_group.as_deref(),
                     content: Some(&body.content),
+                    header: Some(&header),
                 },
                 out,
             );
