@@ -25,6 +25,8 @@ pub struct ContentOptions<'a> {
     pub include_fields: bool,
     /// The CDA header's henkilötunnus, to be found among the content's client hetus.
     pub header_hetu: Option<&'a str>,
+    /// Where the header's henkilötunnus stands, to place a finding on it.
+    pub header_hetu_at: Option<&'a super::header::XmlAt>,
 }
 
 /// The field table and coverage (empty unless asked for).
@@ -56,7 +58,7 @@ pub fn check_content(
     text_rules(definitions, structure, content, options, out, &mut states);
     conditional_rules(structure, content, out, &mut states);
     if let Some(hetu) = options.header_hetu {
-        header_hetu_rule(structure, content, hetu, out);
+        header_hetu_rule(structure, content, hetu, options.header_hetu_at, out);
     }
     if !options.include_fields {
         return ContentResult::default();
@@ -172,16 +174,22 @@ fn schema_rules(structure: &Structure, content: &Value, out: &mut Findings, stat
 /// Rule id and message for a schema error; never quotes the value.
 fn describe(kind: &ValidationErrorKind, lang: Lang) -> (&'static str, String) {
     match kind {
-        ValidationErrorKind::Type { kind } => (
-            "content.type",
-            msg!(
-                lang,
-                "arvon tyypin on oltava {:?}",
-                "värdets typ ska vara {:?}",
-                "the value must be of type {:?}",
-                kind
-            ),
-        ),
+        ValidationErrorKind::Type { kind } => {
+            let kind = match kind {
+                jsonschema::error::TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
+                jsonschema::error::TypeKind::Multiple(set) => format!("{set:?}").to_lowercase(),
+            };
+            (
+                "content.type",
+                msg!(
+                    lang,
+                    "arvon tyypin on oltava {}",
+                    "värdets typ ska vara {}",
+                    "the value must be of type {}",
+                    kind
+                ),
+            )
+        }
         ValidationErrorKind::Pattern { pattern } => (
             "content.pattern",
             msg!(
@@ -550,7 +558,13 @@ fn conditional_rules(
 }
 
 /// The header's henkilötunnus must be a client's (an `asiakas` element's) in the content.
-fn header_hetu_rule(structure: &Structure, content: &Value, header_hetu: &str, out: &mut Findings) {
+fn header_hetu_rule(
+    structure: &Structure,
+    content: &Value,
+    header_hetu: &str,
+    at: Option<&super::header::XmlAt>,
+    out: &mut Findings,
+) {
     let lang = out.lang;
     let mut client_hetus = Vec::new();
     for element in structure.elements.iter().filter(|e| e.is_hetu()) {
@@ -574,7 +588,7 @@ fn header_hetu_rule(structure: &Structure, content: &Value, header_hetu: &str, o
     } else {
         Severity::Error
     };
-    out.push(finding(
+    let f = finding(
         "header.hetu-not-in-content",
         severity,
         msg!(
@@ -584,7 +598,11 @@ fn header_hetu_rule(structure: &Structure, content: &Value, header_hetu: &str, o
             "the header's recordTarget henkilötunnus ({}) is not among the content's client henkilötunnus values",
             mask(header_hetu)
         ),
-    ));
+    );
+    out.push(match at {
+        Some(at) => at.place(f),
+        None => f,
+    });
 }
 
 fn field_table(structure: &Structure, content: &Value, states: &States) -> ContentResult {

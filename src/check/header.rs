@@ -102,6 +102,8 @@ pub struct HeaderFacts {
     pub custodian: Option<String>,
     /// `recordTarget/patientRole/id/@extension` where root is 1.2.246.21.
     pub record_target_hetu: Option<String>,
+    /// Where `recordTarget/patientRole/id` stands.
+    pub record_target_at: Option<XmlAt>,
     /// Where `ep2:functionCode` stands.
     pub service_task_at: Option<XmlAt>,
     /// Where the phase (`ep2:serviceProcess/ep2:code`) stands.
@@ -125,6 +127,7 @@ impl std::fmt::Debug for HeaderFacts {
                 "record_target_hetu",
                 &self.record_target_hetu.as_ref().map(|_| "<masked>"),
             )
+            .field("record_target_at", &self.record_target_at)
             .field("service_task_at", &self.service_task_at)
             .field("phase_at", &self.phase_at)
             .field("local_header_at", &self.local_header_at)
@@ -189,6 +192,9 @@ fn read_facts(root: Node<'_>) -> HeaderFacts {
             .filter(|n| n.attr("root") == Some(HETU_ROOT))
             .and_then(|n| n.attr("extension"))
             .map(str::to_string),
+        record_target_at: root
+            .descendant(&["recordTarget", "patientRole", "id"])
+            .map(XmlAt::of),
         service_task_at: function.map(XmlAt::of),
         phase_at: phase.map(XmlAt::of),
         local_header_at: header.map(XmlAt::of),

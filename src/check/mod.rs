@@ -402,6 +402,7 @@ impl Engine {
                 test_environment: options.test_environment,
                 include_fields: options.include_fields,
                 header_hetu: header.and_then(|h| h.record_target_hetu.as_deref()),
+                header_hetu_at: header.and_then(|h| h.record_target_at.as_ref()),
             },
             out,
         );
