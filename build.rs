@@ -1,10 +1,38 @@
-//! Build steps: embed the stripped national catalog from `schemas/sosmeta`.
+//! Build steps: embed the stripped national catalog from `schemas/sosmeta`, and compile
+//! the service's protobuf definitions in `proto/` (with protox: no system protoc needed).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     embed_sosmeta()?;
+    compile_protos()?;
+    Ok(())
+}
+
+/// Compiles `proto/rakenne/v1/*.proto` into tonic/prost code in `OUT_DIR`, and writes the
+/// file descriptor set to `OUT_DIR/rakenne_descriptor.bin` for server reflection.
+fn compile_protos() -> Result<(), Box<dyn std::error::Error>> {
+    use protox::prost::Message as _;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("proto");
+    let dir = root.join("rakenne/v1");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "proto"))
+        .collect();
+    files.sort();
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let fds = protox::compile(&files, [&root])?;
+    let out = Path::new(&std::env::var("OUT_DIR")?).join("rakenne_descriptor.bin");
+    std::fs::write(out, fds.encode_to_vec())?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
     Ok(())
 }
 

@@ -8,3 +8,5 @@
 pub mod check;
 pub mod definitions;
 pub mod document;
+pub mod report;
+pub mod service;

@@ -1,6 +1,8 @@
 //! Command-line front end: argument parsing and exit codes (0 ok, 1 findings, 2 error).
 
 mod definitions;
+mod serve;
+mod survey;
 mod validate;
 
 use std::path::PathBuf;
@@ -37,6 +39,16 @@ pub enum Command {
     /// Exits 0 when every document is FULLY_CONFORMANT, 1 otherwise, 2 on usage or I/O
     /// errors.
     Validate(validate::ValidateArgs),
+    /// Survey documents as the national pilots did: per document type, how many are fully
+    /// or partly per definition, own templates or unreadable, and the most frequent
+    /// findings.
+    ///
+    /// Exits 0 when every document is FULLY_CONFORMANT, 1 otherwise, 2 on usage or I/O
+    /// errors.
+    Survey(survey::SurveyArgs),
+    /// Run the gRPC service (rakenne.v1.ConformanceService) with health, reflection and
+    /// Prometheus metrics, until SIGTERM or SIGINT.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,5 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Definitions(command) => definitions::run(command),
         Command::Validate(args) => validate::run(args),
+        Command::Survey(args) => survey::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

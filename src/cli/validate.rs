@@ -4,11 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context as _;
 use rakenne::check::report::{Report, Severity, Verdict};
 use rakenne::check::{CheckOptions, Engine, Format};
 use rakenne::definitions::Lang;
+use rakenne::report::junit::JunitSuite;
 use serde_json::json;
 
 use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
@@ -53,6 +55,8 @@ pub enum Output {
     Text,
     /// One JSON object per document (JSON Lines).
     Json,
+    /// JUnit XML: one test case per document, failures listing the ERROR findings.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -130,14 +134,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let mut all_ok = true;
     let mut errors = false;
+    let mut junit = (args.output == Output::Junit).then(|| JunitSuite::new("rakenne validate"));
     for file in &files {
         let bytes =
             std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let started = Instant::now();
         let report = match engine.check(&bytes, frame.as_deref(), &options) {
             Ok(report) => report,
             Err(error) => {
                 // A bad request about one file (empty, too large): say so and go on.
                 eprintln!("rakenne: {}: {error}", file.display());
+                if let Some(junit) = &mut junit {
+                    junit.add_error(&file.display().to_string(), &error.to_string());
+                }
                 errors = true;
                 continue;
             }
@@ -149,7 +158,20 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out)?;
             }
             Output::Text => write_text(&mut out, file, &report, lang, colour)?,
+            Output::Junit => {
+                if let Some(junit) = &mut junit {
+                    junit.add(
+                        &file.display().to_string(),
+                        &report,
+                        started.elapsed(),
+                        lang,
+                    );
+                }
+            }
         }
+    }
+    if let Some(junit) = &junit {
+        junit.write(&mut out)?;
     }
     Ok(ExitCode::from(if errors {
         EXIT_ERROR

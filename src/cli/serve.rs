@@ -1,0 +1,143 @@
+//! `rakenne serve`: the gRPC service, health, reflection and Prometheus metrics.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rakenne::service::{self, DefinitionsSource as Definitions, ServerConfig};
+
+use super::{DefinitionsSource, EXIT_OK};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the gRPC service (port 0: any free port, logged at start).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Address of the Prometheus endpoint (GET /metrics), or `off`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_listen: Listen,
+    #[command(flatten)]
+    pub source: DefinitionsSource,
+    /// Log format (one line per request, to stderr); the level comes from RUST_LOG
+    /// (default info).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Checks running at once; more requests wait within their deadline [default: 2 ×
+    /// cores].
+    #[arg(long, value_name = "N")]
+    pub max_concurrency: Option<usize>,
+    /// The largest document (and frame) accepted; larger ones get RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "BYTES", default_value_t = service::DEFAULT_MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: usize,
+    /// Documents of one ValidateStream read ahead of the responses the client has taken.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub stream_window: usize,
+    /// Seconds to let requests in flight finish after SIGTERM or SIGINT.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub shutdown_grace: u64,
+}
+
+/// A listen address, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct Listen(pub Option<SocketAddr>);
+
+impl FromStr for Listen {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        value
+            .parse()
+            .map(|addr| Self(Some(addr)))
+            .map_err(|_| format!("not an address (host:port) or off: {value}"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // Another subscriber already set (an embedding test) is not an error.
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let config = ServerConfig {
+        max_document_bytes: args.max_document_bytes,
+        max_concurrency: args
+            .max_concurrency
+            .unwrap_or_else(service::default_concurrency),
+        stream_window: args.stream_window,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        ..ServerConfig::new(Definitions::Load(args.source.options()))
+    };
+    if config.max_concurrency == 0 || config.stream_window == 0 || config.max_document_bytes == 0 {
+        anyhow::bail!(
+            "--max-concurrency, --stream-window and --max-document-bytes must be at least 1"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rakenne-serve")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let grpc = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let metrics = match args.metrics_listen.0 {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+            ),
+            None => None,
+        };
+        let shutdown = shutdown_signal()?;
+        service::serve(config, grpc, metrics, shutdown).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// Resolves on SIGTERM or SIGINT. The handlers are installed now, so a signal arriving
+/// during start-up is not lost (nor kills the process).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => tracing::info!(signal = "SIGTERM", "signal received"),
+                _ = int.recv() => tracing::info!(signal = "SIGINT", "signal received"),
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!(signal = "ctrl-c", "signal received");
+        })
+    }
+}

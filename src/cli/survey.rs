@@ -1,0 +1,370 @@
+//! `rakenne survey PATH...`: the national pilots' comparison over a whole export.
+//!
+//! Every document under the paths is checked on a thread pool and counted into a
+//! per-thread [`Survey`]; the surveys are merged at the end. Paths are found lazily (one
+//! directory listing at a time) and each document is read, checked and dropped, so memory
+//! stays flat however many documents there are. On a terminal, a progress line on stderr
+//! shows the count, the rate and the time left; at the end a line on stderr gives the
+//! throughput and peak memory.
+
+use std::fs::{self, ReadDir};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use rakenne::check::{CheckOptions, Engine, Format};
+use rakenne::definitions::Lang;
+use rakenne::report::render::{self, Format as RenderFormat};
+use rakenne::report::survey::{DEFAULT_SAMPLE_LIMIT, GroupBy, Survey};
+use rayon::iter::{ParallelBridge as _, ParallelIterator as _};
+
+use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SurveyArgs {
+    /// Documents (CDA XML or content JSON) or directories of them (searched recursively
+    /// for .xml and .json files).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// What the rows of the table are.
+    #[arg(long, value_enum, default_value_t = By::Structure)]
+    pub by: By,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SurveyFormat::Table)]
+    pub format: SurveyFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// HTML drill-down: documents kept per group (the first by file name).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLE_LIMIT)]
+    pub samples: usize,
+    /// Language of the names, headings and messages.
+    #[arg(long, value_enum, default_value_t = LangArg::Fi)]
+    pub lang: LangArg,
+    /// The service task code, for documents that do not carry one (bare JSON).
+    #[arg(long, value_name = "CODE")]
+    pub service_task: Option<String>,
+    /// The process phase code, for documents that do not carry one.
+    #[arg(long, value_name = "CODE")]
+    pub phase: Option<String>,
+    /// Kanta's test environment: a henkilötunnus outside 900-999 is an error.
+    #[arg(long)]
+    pub test_environment: bool,
+    #[command(flatten)]
+    pub source: DefinitionsSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// The national structure (document type); own templates under their nearest one.
+    Structure,
+    /// The service task code.
+    ServiceTask,
+    /// The custodian organisation OID.
+    Organisation,
+}
+
+impl From<By> for GroupBy {
+    fn from(by: By) -> Self {
+        match by {
+            By::Structure => Self::Structure,
+            By::ServiceTask => Self::ServiceTask,
+            By::Organisation => Self::Organisation,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SurveyFormat {
+    /// Aligned text.
+    Table,
+    /// Markdown tables.
+    Md,
+    /// CSV blocks: the table, the top findings, the own templates.
+    Csv,
+    /// The summary as JSON.
+    Json,
+    /// One self-contained HTML page with a chart and drill-down.
+    Html,
+}
+
+impl From<SurveyFormat> for RenderFormat {
+    fn from(format: SurveyFormat) -> Self {
+        match format {
+            SurveyFormat::Table => Self::Table,
+            SurveyFormat::Md => Self::Md,
+            SurveyFormat::Csv => Self::Csv,
+            SurveyFormat::Json => Self::Json,
+            SurveyFormat::Html => Self::Html,
+        }
+    }
+}
+
+pub fn run(args: SurveyArgs) -> anyhow::Result<ExitCode> {
+    for path in &args.paths {
+        fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let definitions = Arc::new(super::definitions::load(&args.source)?);
+    let engine = Engine::new(definitions.clone());
+    let lang: Lang = args.lang.into();
+    let html = args.format == SurveyFormat::Html;
+    let options = CheckOptions {
+        format: Format::Auto,
+        structure: None,
+        service_task: args.service_task.clone(),
+        phase: args.phase.clone(),
+        lang,
+        test_environment: args.test_environment,
+        // Field tables are only shown in the HTML drill-down.
+        include_fields: html,
+    };
+    let by: GroupBy = args.by.into();
+    let samples = if html { args.samples } else { 0 };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.map_or(0, usize::from))
+        .build()
+        .context("cannot start the worker threads")?;
+    let threads = pool.current_num_threads();
+
+    let progress = std::io::stderr().is_terminal();
+    // Only the progress line needs the total: a first walk counts paths, keeping none.
+    let total = progress.then(|| Walk::new(&args.paths).filter(Result::is_ok).count() as u64);
+    let done = AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
+    let started = Instant::now();
+
+    let survey = std::thread::scope(|scope| {
+        let ticker = progress.then(|| {
+            scope.spawn(|| {
+                while !finished.load(Ordering::Relaxed) {
+                    draw_progress(done.load(Ordering::Relaxed), total, started.elapsed());
+                    std::thread::park_timeout(Duration::from_millis(200));
+                }
+                let mut err = io::stderr().lock();
+                let _ = write!(err, "\r\x1b[2K");
+                let _ = err.flush();
+            })
+        });
+        let survey = pool.install(|| {
+            Walk::new(&args.paths)
+                .par_bridge()
+                .fold(
+                    || Survey::new(by, samples),
+                    |mut survey, item| {
+                        match item {
+                            Ok(path) => survey_one(&engine, &options, &path, &mut survey, progress),
+                            Err((path, error)) => {
+                                say(progress, &path, &error);
+                                survey.add_not_checked();
+                            }
+                        }
+                        done.fetch_add(1, Ordering::Relaxed);
+                        survey
+                    },
+                )
+                .reduce(
+                    || Survey::new(by, samples),
+                    |mut a, b| {
+                        a.merge(b);
+                        a
+                    },
+                )
+        });
+        finished.store(true, Ordering::Relaxed);
+        if let Some(ticker) = ticker {
+            ticker.thread().unpark();
+        }
+        survey
+    });
+    let elapsed = started.elapsed();
+
+    let summary = survey.into_summary(Some(&definitions));
+    let seen = summary.documents + summary.not_checked;
+    if seen == 0 {
+        anyhow::bail!("no .xml or .json documents under the given paths");
+    }
+    match &args.out {
+        Some(file) => {
+            let handle = fs::File::create(file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
+            let mut out = io::BufWriter::new(handle);
+            render::render(&summary, args.format.into(), lang, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            render::render(&summary, args.format.into(), lang, &mut out)?;
+            out.flush()?;
+        }
+    }
+
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    let memory = peak_memory_kib()
+        .map(|kib| format!("; peak memory {:.1} MiB", kib as f64 / 1024.0))
+        .unwrap_or_default();
+    eprintln!(
+        "rakenne: surveyed {seen} documents in {seconds:.2} s: {:.0} documents/s on {threads} thread{}{memory}",
+        seen as f64 / seconds,
+        if threads == 1 { "" } else { "s" }
+    );
+
+    let all_fully = summary.totals.fully_conformant == summary.documents;
+    Ok(ExitCode::from(if summary.not_checked > 0 {
+        EXIT_ERROR
+    } else if all_fully {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }))
+}
+
+/// Reads, checks and counts one document, then drops it.
+fn survey_one(
+    engine: &Engine,
+    options: &CheckOptions,
+    path: &Path,
+    survey: &mut Survey,
+    progress: bool,
+) {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            say(progress, path, &error);
+            survey.add_not_checked();
+            return;
+        }
+    };
+    match engine.check(&bytes, None, options) {
+        Ok(report) => survey.add(&path.display().to_string(), &report),
+        Err(error) => {
+            // A bad request about one file (empty, too large): say so and go on.
+            say(progress, path, &error);
+            survey.add_not_checked();
+        }
+    }
+}
+
+/// Says on stderr why a file was not checked, over the progress line if there is one.
+fn say(progress: bool, path: &Path, error: &dyn std::fmt::Display) {
+    let mut err = io::stderr().lock();
+    let clear = if progress { "\r\x1b[2K" } else { "" };
+    let _ = writeln!(err, "{clear}rakenne: {}: {error}", path.display());
+}
+
+/// `[#####-----]  1234/10000 documents  812/s  0:11 left`, drawn over itself.
+fn draw_progress(done: u64, total: Option<u64>, elapsed: Duration) {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        done as f64 / seconds
+    } else {
+        0.0
+    };
+    let mut line = String::new();
+    match total {
+        Some(total) if total > 0 => {
+            let width = 24;
+            let filled = ((done.min(total) as f64 / total as f64) * width as f64) as usize;
+            line.push_str(&format!(
+                "[{}{}] {done}/{total} documents  {rate:.0}/s",
+                "#".repeat(filled),
+                "-".repeat(width - filled)
+            ));
+            if rate > 0.0 {
+                let left = (total.saturating_sub(done) as f64 / rate).round() as u64;
+                line.push_str(&format!("  {}:{:02} left", left / 60, left % 60));
+            }
+        }
+        _ => line.push_str(&format!("{done} documents  {rate:.0}/s")),
+    }
+    let mut err = io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{line}");
+    let _ = err.flush();
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`).
+fn peak_memory_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Document files under the paths, found lazily: a directory is listed when the walk
+/// reaches it, so only the open listings are held, never the whole tree. A path given by
+/// name is taken whatever its extension; in directories, `.xml` and `.json` files are.
+struct Walk {
+    /// The paths still to walk, the next last.
+    roots: Vec<PathBuf>,
+    open: Vec<(PathBuf, ReadDir)>,
+}
+
+impl Walk {
+    fn new(paths: &[PathBuf]) -> Self {
+        Self {
+            roots: paths.iter().rev().cloned().collect(),
+            open: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, dir: PathBuf) -> Option<(PathBuf, io::Error)> {
+        match fs::read_dir(&dir) {
+            Ok(listing) => {
+                self.open.push((dir, listing));
+                None
+            }
+            Err(error) => Some((dir, error)),
+        }
+    }
+}
+
+impl Iterator for Walk {
+    type Item = Result<PathBuf, (PathBuf, io::Error)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((dir, listing)) = self.open.last_mut() {
+                let entry = match listing.next() {
+                    None => {
+                        self.open.pop();
+                        continue;
+                    }
+                    Some(Err(error)) => return Some(Err((dir.clone(), error))),
+                    Some(Ok(entry)) => entry,
+                };
+                let path = entry.path();
+                let is_dir = match entry.file_type() {
+                    Ok(kind) if kind.is_symlink() => path.is_dir(),
+                    Ok(kind) => kind.is_dir(),
+                    Err(_) => false,
+                };
+                if is_dir {
+                    if let Some(failed) = self.enter(path) {
+                        return Some(Err(failed));
+                    }
+                } else if path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json")
+                }) {
+                    return Some(Ok(path));
+                }
+                continue;
+            }
+            let root = self.roots.pop()?;
+            match fs::metadata(&root) {
+                Ok(meta) if meta.is_dir() => {
+                    if let Some(failed) = self.enter(root) {
+                        return Some(Err(failed));
+                    }
+                }
+                Ok(_) => return Some(Ok(root)),
+                Err(error) => return Some(Err((root, error))),
+            }
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! `rakenne.v1.ConformanceService`: requests to the engine and back.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::{Request, Response, Status, Streaming};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::metrics::Metrics;
+use super::oversize::is_transport_too_large;
+use super::request::{self, MAX_REQUEST_ID_BYTES, Refusal, Violation, loggable_id};
+use super::summary::Summary;
+use super::{CheckHook, convert, pb};
+use crate::check::Engine;
+use crate::check::report::Report;
+
+/// What every request shares: the engine (once loaded), the check slots, metrics and the
+/// summary table.
+pub(crate) struct Shared {
+    engine: OnceLock<Engine>,
+    permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
+    summary: Summary,
+    stream_window: usize,
+    hook: Option<CheckHook>,
+    next_id: AtomicU64,
+    since_unix_seconds: i64,
+}
+
+/// A checked document.
+struct Checked {
+    report: Report,
+    message: pb::Report,
+    /// The check alone, without waiting for a slot.
+    took: Duration,
+}
+
+impl Shared {
+    pub fn new(
+        metrics: Arc<Metrics>,
+        max_concurrency: usize,
+        stream_window: usize,
+        hook: Option<CheckHook>,
+        start_time: SystemTime,
+    ) -> Self {
+        Self {
+            engine: OnceLock::new(),
+            permits: Arc::new(Semaphore::new(max_concurrency)),
+            metrics,
+            summary: Summary::default(),
+            stream_window,
+            hook,
+            next_id: AtomicU64::new(1),
+            since_unix_seconds: start_time
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        }
+    }
+
+    pub fn set_engine(&self, engine: Engine) {
+        let _ = self.engine.set(engine);
+    }
+
+    fn engine(&self) -> Result<Engine, Refusal> {
+        self.engine
+            .get()
+            .cloned()
+            .ok_or_else(|| Refusal::unavailable("the server is still loading its definitions"))
+    }
+
+    /// The client's `x-request-id` (made safe for logs), or a new id.
+    fn request_id(&self, metadata: &MetadataMap) -> String {
+        let given = metadata
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(loggable_id)
+            .unwrap_or_default();
+        if given.is_empty() {
+            format!("r{}", self.next_id.fetch_add(1, Ordering::Relaxed))
+        } else {
+            given
+        }
+    }
+
+    /// Checks one document on the blocking pool, within the concurrency limit and the
+    /// deadline.
+    async fn check(
+        self: &Arc<Self>,
+        engine: Engine,
+        request: pb::ValidateRequest,
+        prefix: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Checked, Refusal> {
+        let _in_flight = self.metrics.track();
+        let prepared = request::prepare(request, &engine, prefix)?;
+        let acquire = self.permits.clone().acquire_owned();
+        let permit = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, acquire)
+                .await
+                .map_err(|_| Refusal::deadline())?,
+            None => acquire.await,
+        }
+        .map_err(|_| Refusal::unavailable("the server is shutting down"))?;
+        let hook = self.hook.clone();
+        let catalog_engine = engine.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return None;
+            }
+            if let Some(hook) = &hook {
+                hook();
+            }
+            let started = std::time::Instant::now();
+            let result = engine.check(
+                &prepared.document,
+                prepared.frame.as_deref(),
+                &prepared.options,
+            );
+            let took = started.elapsed();
+            Some(result.map(|report| Checked {
+                message: convert::report(&report, prepared.options.lang),
+                report,
+                took,
+            }))
+        });
+        let joined = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, task)
+                .await
+                .map_err(|_| Refusal::deadline())?,
+            None => task.await,
+        };
+        match joined {
+            Ok(Some(Ok(checked))) => {
+                let catalog = &catalog_engine.definitions().catalog;
+                self.metrics.record_report(catalog, &checked.report);
+                self.summary.record(catalog, &checked.report);
+                Ok(checked)
+            }
+            Ok(Some(Err(error))) => Err(Refusal::from_engine(&error, prefix)),
+            Ok(None) => Err(Refusal::deadline()),
+            Err(_) => Err(Refusal::internal("the check failed unexpectedly")),
+        }
+    }
+
+    /// Metrics and the one log line of a document's request.
+    fn finish(
+        &self,
+        rpc: &'static str,
+        request_id: &str,
+        started: Instant,
+        outcome: &Result<Checked, Refusal>,
+    ) {
+        let took = started.elapsed();
+        self.metrics.observe(rpc, took);
+        let duration_ms = took.as_secs_f64() * 1e3;
+        match outcome {
+            Ok(checked) => {
+                let report = &checked.report;
+                tracing::info!(
+                    rpc,
+                    request_id,
+                    structure = report.structure.as_ref().map_or("-", |s| s.oid.as_str()),
+                    verdict = report.verdict.as_str(),
+                    findings = report.findings.len() + report.findings_omitted,
+                    check_ms = checked.took.as_secs_f64() * 1e3,
+                    duration_ms,
+                    "checked"
+                );
+            }
+            Err(refusal) => {
+                self.metrics.record_refusal(refusal.code_label());
+                let field = refusal.violations.first().map_or("-", |v| v.field.as_str());
+                if refusal.code == tonic::Code::Internal {
+                    tracing::error!(
+                        rpc,
+                        request_id,
+                        code = refusal.code_label(),
+                        duration_ms,
+                        "check failed"
+                    );
+                } else {
+                    tracing::info!(
+                        rpc,
+                        request_id,
+                        code = refusal.code_label(),
+                        field,
+                        duration_ms,
+                        "refused"
+                    );
+                }
+            }
+        }
+    }
+
+    /// One item of a ValidateStream.
+    async fn stream_item(
+        self: Arc<Self>,
+        engine: Engine,
+        item: pb::ValidateStreamRequest,
+        deadline: Option<Instant>,
+    ) -> pb::ValidateStreamResponse {
+        let started = Instant::now();
+        let pb::ValidateStreamRequest {
+            request_id,
+            request,
+        } = item;
+        let outcome = if request_id.len() > MAX_REQUEST_ID_BYTES {
+            Err(Refusal::bad_request(vec![Violation {
+                field: "request_id".into(),
+                description: format!("longer than {MAX_REQUEST_ID_BYTES} bytes"),
+                reason: "TOO_LONG",
+            }]))
+        } else {
+            match request {
+                Some(request) => self.check(engine, request, "request.", deadline).await,
+                None => Err(Refusal::bad_request(vec![Violation {
+                    field: "request".into(),
+                    description: "missing: every stream item needs a request".into(),
+                    reason: "MISSING",
+                }])),
+            }
+        };
+        self.finish(
+            "ValidateStream",
+            &loggable_id(&request_id),
+            started,
+            &outcome,
+        );
+        let (result, duration_micros) = match outcome {
+            Ok(checked) => (
+                pb::validate_stream_response::Result::Report(checked.message),
+                micros(checked.took),
+            ),
+            Err(refusal) => (
+                pb::validate_stream_response::Result::Error(refusal.to_proto()),
+                0,
+            ),
+        };
+        pb::ValidateStreamResponse {
+            request_id,
+            result: Some(result),
+            duration_micros,
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A stream item on its way: its check, or the end of the stream with a status.
+enum Pending {
+    Item(JoinHandle<pb::ValidateStreamResponse>),
+    End(Status),
+}
+
+/// The service implementation.
+#[derive(Clone)]
+pub(crate) struct Conformance {
+    shared: Arc<Shared>,
+}
+
+impl Conformance {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    fn definitions(&self) -> Result<Engine, Status> {
+        self.shared.engine().map_err(|r| r.to_status())
+    }
+}
+
+#[tonic::async_trait]
+impl pb::conformance_service_server::ConformanceService for Conformance {
+    async fn validate(
+        &self,
+        request: Request<pb::ValidateRequest>,
+    ) -> Result<Response<pb::ValidateResponse>, Status> {
+        let started = Instant::now();
+        let deadline = request::deadline(request.metadata());
+        let request_id = self.shared.request_id(request.metadata());
+        let outcome = match self.shared.engine() {
+            Ok(engine) => {
+                self.shared
+                    .check(engine, request.into_inner(), "", deadline)
+                    .await
+            }
+            Err(refusal) => Err(refusal),
+        };
+        self.shared
+            .finish("Validate", &request_id, started, &outcome);
+        let mut response = match outcome {
+            Ok(checked) => Response::new(pb::ValidateResponse {
+                duration_micros: micros(checked.took),
+                report: Some(checked.message),
+            }),
+            Err(refusal) => {
+                let mut status = refusal.to_status();
+                if let Ok(value) = MetadataValue::try_from(request_id.as_str()) {
+                    status.metadata_mut().insert("x-request-id", value);
+                }
+                return Err(status);
+            }
+        };
+        if let Ok(value) = MetadataValue::try_from(request_id.as_str()) {
+            response.metadata_mut().insert("x-request-id", value);
+        }
+        Ok(response)
+    }
+
+    type ValidateStreamStream = ReceiverStream<Result<pb::ValidateStreamResponse, Status>>;
+
+    async fn validate_stream(
+        &self,
+        request: Request<Streaming<pb::ValidateStreamRequest>>,
+    ) -> Result<Response<Self::ValidateStreamStream>, Status> {
+        let deadline = request::deadline(request.metadata());
+        let engine = self.definitions()?;
+        let shared = self.shared.clone();
+        let window = shared.stream_window;
+        let mut inbound = request.into_inner();
+        // Bounded both ways: the reader stops pulling requests (and HTTP/2 flow control
+        // stops the client) when `window` checks wait for the writer, and the writer stops
+        // when `window` responses wait for the client.
+        let (pending_tx, mut pending_rx) = mpsc::channel::<Pending>(window);
+        let (out_tx, out_rx) = mpsc::channel(window);
+        tokio::spawn(async move {
+            loop {
+                let next = match deadline {
+                    Some(deadline) => {
+                        match tokio::time::timeout_at(deadline, inbound.message()).await {
+                            Ok(next) => next,
+                            Err(_) => {
+                                let status = Refusal::deadline().to_status();
+                                let _ = pending_tx.send(Pending::End(status)).await;
+                                break;
+                            }
+                        }
+                    }
+                    None => inbound.message().await,
+                };
+                match next {
+                    Ok(Some(item)) => {
+                        let task = tokio::spawn(shared.clone().stream_item(
+                            engine.clone(),
+                            item,
+                            deadline,
+                        ));
+                        if pending_tx.send(Pending::Item(task)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(status) => {
+                        let status = if is_transport_too_large(&status) {
+                            Status::resource_exhausted(status.message())
+                        } else {
+                            status
+                        };
+                        let _ = pending_tx.send(Pending::End(status)).await;
+                        break;
+                    }
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(pending) = pending_rx.recv().await {
+                let message = match pending {
+                    Pending::Item(task) => task
+                        .await
+                        .map_err(|_| Status::internal("a check failed unexpectedly")),
+                    Pending::End(status) => Err(status),
+                };
+                let end = message.is_err();
+                if out_tx.send(message).await.is_err() || end {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(out_rx)))
+    }
+
+    async fn list_structures(
+        &self,
+        request: Request<pb::ListStructuresRequest>,
+    ) -> Result<Response<pb::ListStructuresResponse>, Status> {
+        let started = Instant::now();
+        let request_id = self.shared.request_id(request.metadata());
+        let engine = self.definitions()?;
+        let request = request.into_inner();
+        let catalog = &engine.definitions().catalog;
+        let family = request.family.trim();
+        let subject = request.subject_contains.trim().to_lowercase();
+        let mut structures: Vec<_> = catalog
+            .iter()
+            .filter(|s| family.is_empty() || s.meta.family.eq_ignore_ascii_case(family))
+            .filter(|s| {
+                subject.is_empty()
+                    || s.meta
+                        .subject
+                        .as_deref()
+                        .is_some_and(|have| have.to_lowercase().contains(&subject))
+            })
+            .collect();
+        structures.sort_by(|a, b| {
+            (
+                &a.meta.family,
+                &a.name().fi,
+                &a.meta.definition_version,
+                a.oid(),
+            )
+                .cmp(&(
+                    &b.meta.family,
+                    &b.name().fi,
+                    &b.meta.definition_version,
+                    b.oid(),
+                ))
+        });
+        tracing::info!(
+            rpc = "ListStructures",
+            request_id,
+            structures = structures.len(),
+            duration_ms = started.elapsed().as_secs_f64() * 1e3,
+            "listed"
+        );
+        Ok(Response::new(pb::ListStructuresResponse {
+            structures: structures
+                .into_iter()
+                .map(|s| convert::structure_summary(s))
+                .collect(),
+            catalog_version: catalog.version(),
+            catalog_size: u32::try_from(catalog.len()).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn get_structure(
+        &self,
+        request: Request<pb::GetStructureRequest>,
+    ) -> Result<Response<pb::GetStructureResponse>, Status> {
+        let started = Instant::now();
+        let request_id = self.shared.request_id(request.metadata());
+        let engine = self.definitions()?;
+        let wanted = request.into_inner().oid;
+        let wanted = wanted.trim();
+        if wanted.is_empty() || wanted.len() > 128 {
+            let refusal = Refusal::bad_request(vec![Violation {
+                field: "oid".into(),
+                description: if wanted.is_empty() {
+                    "missing: give a structure oid or a content root key".into()
+                } else {
+                    "longer than 128 bytes".into()
+                },
+                reason: if wanted.is_empty() {
+                    "MISSING"
+                } else {
+                    "TOO_LONG"
+                },
+            }]);
+            return Err(refusal.to_status());
+        }
+        let catalog = &engine.definitions().catalog;
+        let Some(structure) = catalog.get(wanted).or_else(|| catalog.latest(wanted)) else {
+            return Err(Status::with_error_details(
+                tonic::Code::NotFound,
+                format!("structure {wanted} is not in the catalog"),
+                ErrorDetails::with_resource_info(
+                    "rakenne.v1.Structure",
+                    wanted,
+                    "",
+                    "no structure with this oid or content root key",
+                ),
+            ));
+        };
+        tracing::info!(
+            rpc = "GetStructure",
+            request_id,
+            structure = structure.oid(),
+            duration_ms = started.elapsed().as_secs_f64() * 1e3,
+            "got"
+        );
+        Ok(Response::new(convert::structure(structure)))
+    }
+
+    async fn get_conformance_summary(
+        &self,
+        request: Request<pb::GetConformanceSummaryRequest>,
+    ) -> Result<Response<pb::GetConformanceSummaryResponse>, Status> {
+        let started = Instant::now();
+        let request_id = self.shared.request_id(request.metadata());
+        let by_custodian = request.into_inner().by_custodian;
+        let summary = self
+            .shared
+            .summary
+            .snapshot(by_custodian, self.shared.since_unix_seconds);
+        tracing::info!(
+            rpc = "GetConformanceSummary",
+            request_id,
+            rows = summary.rows.len(),
+            duration_ms = started.elapsed().as_secs_f64() * 1e3,
+            "summarised"
+        );
+        Ok(Response::new(summary))
+    }
+}

@@ -1,0 +1,204 @@
+//! A real third-party client: Python grpcio calls the `rakenne serve` binary.
+//!
+//! The test makes a virtual environment under `target/tmp/python-grpcio` (once), installs
+//! `tests/python/requirements.txt` from PyPI into it, generates the stubs from
+//! `proto/rakenne/v1/conformance.proto` with grpcio-tools, starts the server on a free port
+//! and runs `tests/python/client.py` against it.
+//!
+//! Without python3 (with venv and ensurepip) or without access to PyPI the test is skipped
+//! with a message, unless `RAKENNE_REQUIRE_PYTHON=1` (as in CI), which makes that a failure.
+//! `RAKENNE_SKIP_PYTHON=1` skips it.
+#![cfg(unix)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rakenne::definitions::Definitions;
+use serde_json::json;
+
+const OID: &str = "1.2.246.537.6.1506.1004.2025.2.26";
+const MODULES: &str = "import grpc, grpc_tools, grpc_health, grpc_status, grpc_reflection";
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Skips (returns `None`) or, when Python is required, fails.
+fn unavailable(why: &str) -> Option<PathBuf> {
+    if std::env::var_os("RAKENNE_REQUIRE_PYTHON").is_some_and(|v| v != "0") {
+        panic!("RAKENNE_REQUIRE_PYTHON is set but {why}");
+    }
+    eprintln!("skipped: {why} (set RAKENNE_REQUIRE_PYTHON=1 to make this a failure)");
+    None
+}
+
+fn runs(command: &mut Command) -> bool {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The venv's python with grpcio and friends installed, made on first use.
+fn python() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-grpcio");
+    let python = venv.join("bin/python");
+    if python.exists() && runs(Command::new(&python).args(["-c", MODULES])) {
+        return Some(python);
+    }
+    if !runs(Command::new("python3").args(["-c", "import venv, ensurepip"])) {
+        return unavailable("python3 with venv and ensurepip is not available");
+    }
+    let created = Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !created {
+        return unavailable("python3 -m venv failed");
+    }
+    eprintln!("installing grpcio into {} (once)", venv.display());
+    let installed = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-r",
+        ])
+        .arg(manifest().join("tests/python/requirements.txt"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed || !runs(Command::new(&python).args(["-c", MODULES])) {
+        return unavailable("pip could not install tests/python/requirements.txt from PyPI");
+    }
+    Some(python)
+}
+
+/// Kills the server if the test fails before stopping it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn python_grpcio_calls_validate_health_stream_and_reflection() {
+    if std::env::var_os("RAKENNE_SKIP_PYTHON").is_some_and(|v| v != "0") {
+        eprintln!("skipped: RAKENNE_SKIP_PYTHON is set");
+        return;
+    }
+    let Some(python) = python() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+
+    // Stubs from the proto file, as any client would make them.
+    let stubs = work.path().join("stubs");
+    std::fs::create_dir_all(&stubs).unwrap();
+    let status = Command::new(&python)
+        .args(["-m", "grpc_tools.protoc", "-I"])
+        .arg(manifest().join("proto"))
+        .arg(format!("--python_out={}", stubs.display()))
+        .arg(format!("--grpc_python_out={}", stubs.display()))
+        .arg(manifest().join("proto/rakenne/v1/conformance.proto"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "grpc_tools.protoc failed");
+
+    // Documents built on the embedded catalog's structure.
+    let definitions = Definitions::embedded().unwrap();
+    let root = definitions.catalog.get(OID).unwrap().root_key.clone();
+    let valid = json!({ &root: {
+        "asiakas": {
+            "sukunimi": "Salainen",
+            "etunimet": "Testi",
+            "tilapainen_yksilointitunnus": {"value": "1.2.246.10.12345678.10.2024.1"}
+        },
+        "toimenpiteet": "Ei toimenpiteitä.",
+        "laatija": {"sukunimi": "Laatija", "etunimet": "Liisa"}
+    }});
+    let invalid = json!({ &root: {
+        "asiakas": {"sukunimi": "Salainen"},
+        "laatija": {"sukunimi": "Laatija", "etunimet": "Liisa"}
+    }});
+    let valid_path = work.path().join("valid.json");
+    let invalid_path = work.path().join("invalid.json");
+    std::fs::write(&valid_path, valid.to_string()).unwrap();
+    std::fs::write(&invalid_path, invalid.to_string()).unwrap();
+
+    // The real server on a free port; its address comes from the `ready` log line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+            "--log-format",
+            "json",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut server = Server(child);
+    let (lines_tx, lines_rx) = mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(value) = serde_json::from_str(&line) {
+                let _ = lines_tx.send(value);
+            }
+        }
+    });
+    let next = |message: &str| loop {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("no {message:?} log line: {e}"));
+        if line["message"] == message {
+            return line;
+        }
+    };
+    let ready = next("ready");
+    let target = ready["grpc"].as_str().unwrap().to_string();
+
+    let output = Command::new(&python)
+        .arg(manifest().join("tests/python/client.py"))
+        .args(["--target", &target, "--oid", OID])
+        .arg("--stubs")
+        .arg(&stubs)
+        .arg("--valid")
+        .arg(&valid_path)
+        .arg("--invalid")
+        .arg(&invalid_path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}{stderr}");
+    assert!(output.status.success(), "the Python client failed");
+    assert!(stdout.contains("all checks passed"));
+
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    next("stopped");
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
