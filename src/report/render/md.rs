@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::table::files_text;
-use super::{cell, column, element_name, group_headings, group_name, labels, score_text};
+use super::{cell, column, element_name, group_headings, group_row, labels, score_text};
 use crate::definitions::Lang;
 use crate::report::survey::{GroupBy, Summary, VERDICTS};
 
@@ -24,22 +24,7 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
     write_row(out, headings.iter().map(|h| h.to_string()))?;
     write_row(out, headings.iter().map(|_| "---".to_string()))?;
     for group in &summary.groups {
-        let mut row = vec![group_name(group, lang), code(&group.key)];
-        row.extend(
-            VERDICTS
-                .iter()
-                .map(|&v| cell(group.marks.get(v), group.counts.get(v))),
-        );
-        row.push(group.total.to_string());
-        if own_column {
-            row.push(
-                group
-                    .own_template_score
-                    .as_ref()
-                    .map(score_text)
-                    .unwrap_or_default(),
-            );
-        }
+        let row = group_row(group, lang, own_column, code);
         write_row(out, row)?;
     }
     let mut total = vec![format!("**{}**", l.total), String::new()];

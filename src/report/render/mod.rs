@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use crate::check::report::Verdict;
 use crate::definitions::{Lang, LangText};
-use crate::report::survey::{GroupBy, GroupSummary, Mark, ScoreSummary, Summary};
+use crate::report::survey::{GroupBy, GroupSummary, Mark, ScoreSummary, Summary, VERDICTS};
 
 /// The output formats of a survey.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -200,6 +200,33 @@ pub(crate) fn group_name(group: &GroupSummary, lang: Lang) -> String {
 }
 
 /// A pilots' table cell: the mark and the count, empty for no documents.
+/// One group's row of the pilots' table as text cells: name, key (as `key` renders it),
+/// a marked count per verdict, the total and, with `own_column`, the own-template score.
+pub(crate) fn group_row(
+    group: &GroupSummary,
+    lang: Lang,
+    own_column: bool,
+    key: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let mut row = vec![group_name(group, lang), key(&group.key)];
+    row.extend(
+        VERDICTS
+            .iter()
+            .map(|&v| cell(group.marks.get(v), group.counts.get(v))),
+    );
+    row.push(group.total.to_string());
+    if own_column {
+        row.push(
+            group
+                .own_template_score
+                .as_ref()
+                .map(score_text)
+                .unwrap_or_default(),
+        );
+    }
+    row
+}
+
 pub(crate) fn cell(mark: Mark, count: u64) -> String {
     if count == 0 {
         String::new()

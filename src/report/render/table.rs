@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{cell, column, element_name, group_headings, group_name, labels, score_text};
+use super::{cell, column, element_name, group_headings, group_row, labels, score_text};
 use crate::definitions::Lang;
 use crate::report::survey::{GroupBy, Summary, VERDICTS};
 
@@ -20,22 +20,7 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
     }
     let mut rows = Vec::new();
     for group in &summary.groups {
-        let mut row = vec![group_name(group, lang), group.key.clone()];
-        row.extend(
-            VERDICTS
-                .iter()
-                .map(|&v| cell(group.marks.get(v), group.counts.get(v))),
-        );
-        row.push(group.total.to_string());
-        if own_column {
-            row.push(
-                group
-                    .own_template_score
-                    .as_ref()
-                    .map(score_text)
-                    .unwrap_or_default(),
-            );
-        }
+        let row = group_row(group, lang, own_column, str::to_string);
         rows.push(row);
     }
     let mut total = vec![l.total.to_string(), String::new()];
