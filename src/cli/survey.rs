@@ -242,7 +242,17 @@ fn survey_one(
             return;
         }
     };
-    match engine.check(&bytes, None, options) {
+    // The Kanta-style `_K.xml` frame beside an `_S.xml` document is checked with it.
+    let frame = match super::validate::paired_frame(path).map(fs::read) {
+        Some(Ok(frame)) => Some(frame),
+        Some(Err(error)) => {
+            say(progress, path, &error);
+            survey.add_not_checked();
+            return;
+        }
+        None => None,
+    };
+    match engine.check(&bytes, frame.as_deref(), options) {
         Ok(report) => survey.add(&path.display().to_string(), &report),
         Err(error) => {
             // A bad request about one file (empty, too large): say so and go on.
@@ -298,7 +308,8 @@ fn peak_memory_kib() -> Option<u64> {
 
 /// Document files under the paths, found lazily: a directory is listed when the walk
 /// reaches it, so only the open listings are held, never the whole tree. A path given by
-/// name is taken whatever its extension; in directories, `.xml` and `.json` files are.
+/// name is taken whatever its extension; in directories, `.xml` and `.json` files are,
+/// except archiving frames paired with a document (`<name>_K.xml` beside `<name>_S.xml`).
 struct Walk {
     /// The paths still to walk, the next last.
     roots: Vec<PathBuf>,
@@ -350,7 +361,8 @@ impl Iterator for Walk {
                     }
                 } else if path.extension().is_some_and(|e| {
                     e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json")
-                }) {
+                }) && !super::validate::is_paired_frame(&path)
+                {
                     return Some(Ok(path));
                 }
                 continue;

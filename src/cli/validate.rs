@@ -66,7 +66,25 @@ pub enum Colour {
     Never,
 }
 
-/// Every document file under the paths, in a stable order.
+/// Kanta test sets name a document `<name>_S.xml` and its archiving frame `<name>_K.xml`.
+/// In a directory walk, such a frame is not a document of its own.
+pub fn is_paired_frame(path: &Path) -> bool {
+    sibling(path, "_K.xml", "_S.xml").is_some_and(|document| document.is_file())
+}
+
+/// The archiving frame `<name>_K.xml` beside a document `<name>_S.xml`, if there is one.
+pub fn paired_frame(path: &Path) -> Option<PathBuf> {
+    sibling(path, "_S.xml", "_K.xml").filter(|frame| frame.is_file())
+}
+
+fn sibling(path: &Path, from: &str, to: &str) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(from)?;
+    Some(path.with_file_name(format!("{stem}{to}")))
+}
+
+/// Every document file under the paths, in a stable order; frames paired with a document
+/// in the same directory (see [`is_paired_frame`]) are left out.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -93,6 +111,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         } else if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"))
+            && !is_paired_frame(&path)
         {
             files.push(path);
         }
@@ -108,11 +127,8 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     if args.frame.is_some() && files.len() != 1 {
         anyhow::bail!("--frame goes with exactly one document");
     }
-    let frame = match &args.frame {
-        Some(path) => {
-            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
-        }
-        None => None,
+    let read_frame = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("cannot read frame {}", path.display()))
     };
     let definitions = super::definitions::load(&args.source)?;
     let engine = Engine::new(Arc::new(definitions));
@@ -139,6 +155,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         let bytes =
             std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let started = Instant::now();
+        // A frame given with --frame, else the Kanta-style `_K.xml` beside an `_S.xml`.
+        let frame_path = args.frame.clone().or_else(|| paired_frame(file));
+        let frame = frame_path.as_deref().map(read_frame).transpose()?;
         let report = match engine.check(&bytes, frame.as_deref(), &options) {
             Ok(report) => report,
             Err(error) => {
@@ -154,10 +173,15 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         all_ok &= report.verdict == Verdict::FullyConformant;
         match args.output {
             Output::Json => {
-                serde_json::to_writer(&mut out, &json_report(file, &report))?;
+                serde_json::to_writer(
+                    &mut out,
+                    &json_report(file, frame_path.as_deref(), &report),
+                )?;
                 writeln!(out)?;
             }
-            Output::Text => write_text(&mut out, file, &report, lang, colour)?,
+            Output::Text => {
+                write_text(&mut out, file, frame_path.as_deref(), &report, lang, colour)?
+            }
             Output::Junit => {
                 if let Some(junit) = &mut junit {
                     junit.add(
@@ -183,7 +207,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The JSON form of one report (the `--output json` line).
-pub fn json_report(file: &Path, report: &Report) -> serde_json::Value {
+pub fn json_report(file: &Path, frame: Option<&Path>, report: &Report) -> serde_json::Value {
     let findings: Vec<serde_json::Value> = report
         .findings
         .iter()
@@ -202,6 +226,7 @@ pub fn json_report(file: &Path, report: &Report) -> serde_json::Value {
         .collect();
     json!({
         "file": file.display().to_string(),
+        "frame": frame.map(|f| f.display().to_string()),
         "verdict": report.verdict,
         "structure": report.structure,
         "findings": findings,
@@ -224,6 +249,7 @@ fn paint(text: &str, code: &str, colour: bool) -> String {
 fn write_text(
     out: &mut impl Write,
     file: &Path,
+    frame: Option<&Path>,
     report: &Report,
     lang: Lang,
     colour: bool,
@@ -241,6 +267,9 @@ fn write_text(
         paint(report.verdict.as_str(), verdict_colour, colour),
         report.verdict.label(lang)
     )?;
+    if let Some(frame) = frame {
+        writeln!(out, "  frame: {}", frame.display())?;
+    }
     if let Some(structure) = &report.structure {
         writeln!(
             out,
