@@ -2,7 +2,7 @@
 //! (conditional requirements, real dates, henkilötunnus and y-tunnus check characters,
 //! codes of the loaded classifications), and the field table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
@@ -13,7 +13,7 @@ use super::identifiers::{
 };
 use super::report::{Coverage, FieldRow, FieldStatus, Severity};
 use crate::definitions::classifications::CodeCheck;
-use crate::definitions::rules::instances;
+use crate::definitions::rules::{concrete, count as count_values, walk};
 use crate::definitions::structure::{Element, Representation, Structure, escape_pointer};
 use crate::definitions::{Definitions, Lang};
 use crate::msg;
@@ -69,14 +69,7 @@ pub fn check_content(
 /// The element itself, or when it has no name of its own (the parts of a code or an
 /// identifier), its nearest named ancestor.
 fn named(structure: &Structure, index: usize) -> usize {
-    let mut current = index;
-    while structure.elements[current].name.fi.is_empty() {
-        match structure.elements[current].parent {
-            Some(parent) => current = parent,
-            None => break,
-        }
-    }
-    current
+    structure.named(index)
 }
 
 fn element_name(element: &Element, lang: Lang) -> &str {
@@ -242,25 +235,6 @@ fn describe(kind: &ValidationErrorKind, lang: Lang) -> (&'static str, String) {
     }
 }
 
-/// The values of an element: its array's items when repeatable.
-fn values<'v>(content: &'v Value, element: &Element) -> Vec<(String, &'v Value)> {
-    let found = instances(content, &element.pointer);
-    if !element.repeatable {
-        return found;
-    }
-    found
-        .into_iter()
-        .flat_map(|(pointer, value)| match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| (format!("{pointer}/{i}"), item))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        })
-        .collect()
-}
-
 fn text_rules(
     definitions: &Definitions,
     structure: &Structure,
@@ -270,31 +244,30 @@ fn text_rules(
     states: &mut States,
 ) {
     let lang = out.lang;
-    for (index, element) in structure.elements.iter().enumerate() {
+    let mut indices = Vec::new();
+    for &index in structure.text_rule_elements() {
+        let element = &structure.elements[index];
+        let steps = structure.value_steps(index);
+        let is_hetu = element.is_hetu();
         let is_ytunnus = element.name.fi == "Y-tunnus";
-        let relevant = element.is_hetu()
-            || is_ytunnus
-            || matches!(
-                element.representation,
-                Some(Representation::Pvm | Representation::Hetki | Representation::Koodi)
-            );
-        if !relevant {
-            continue;
-        }
-        for (pointer, value) in values(content, element) {
-            if element.is_hetu() || is_ytunnus {
+        // Pointers are made only for findings.
+        walk(content, steps, &mut indices, &mut |at, value| {
+            let pointer = || concrete(steps, at);
+            if is_hetu || is_ytunnus {
                 let text = match value {
                     Value::String(s) => Some(s.as_str()),
                     Value::Object(map) => map.get("value").and_then(Value::as_str),
                     _ => None,
                 };
-                let Some(text) = text else { continue };
-                let value_pointer = if value.is_object() {
-                    format!("{pointer}/value")
-                } else {
-                    pointer.clone()
+                let Some(text) = text else { return };
+                let value_pointer = || {
+                    if value.is_object() {
+                        format!("{}/value", pointer())
+                    } else {
+                        pointer()
+                    }
                 };
-                if element.is_hetu() {
+                if is_hetu {
                     hetu_rule(element, text, &value_pointer, options, out, states, index);
                 } else if let Err(error) = check_ytunnus(text) {
                     states.invalid.insert(index);
@@ -312,44 +285,44 @@ fn text_rules(
                                 error
                             ),
                         )
-                        .at_pointer(value_pointer)
+                        .at_pointer(value_pointer())
                         .about(element),
                     );
                 }
-                continue;
+                return;
             }
             match element.representation {
                 Some(Representation::Pvm) => {
-                    let Some(text) = value.as_str() else { continue };
+                    let Some(text) = value.as_str() else { return };
                     let (severity, problem) = match check_pvm(text) {
-                        PvmCheck::Valid => continue,
+                        PvmCheck::Valid => return,
                         PvmCheck::Partial(_) => (Severity::Warning, None),
                         PvmCheck::Invalid(problem) => (Severity::Error, Some(problem)),
                     };
-                    date_finding(element, &pointer, severity, problem, out, states, index);
+                    date_finding(element, &pointer(), severity, problem, out, states, index);
                 }
                 Some(Representation::Hetki) => {
-                    let Some(text) = value.as_str() else { continue };
+                    let Some(text) = value.as_str() else { return };
                     let (severity, problem) = match check_hetki(text) {
-                        HetkiCheck::Valid => continue,
+                        HetkiCheck::Valid => return,
                         HetkiCheck::NoZone | HetkiCheck::Partial(_) => (Severity::Warning, None),
                         HetkiCheck::Invalid(problem) => (Severity::Error, Some(problem)),
                     };
-                    date_finding(element, &pointer, severity, problem, out, states, index);
+                    date_finding(element, &pointer(), severity, problem, out, states, index);
                 }
                 Some(Representation::Koodi) => {
                     code_rule(definitions, element, value, &pointer, out, states, index);
                 }
                 _ => {}
             }
-        }
+        });
     }
 }
 
 fn hetu_rule(
     element: &Element,
     text: &str,
-    pointer: &str,
+    pointer: &dyn Fn() -> String,
     options: &ContentOptions<'_>,
     out: &mut Findings,
     states: &mut States,
@@ -373,7 +346,7 @@ fn hetu_rule(
                             mask(text)
                         ),
                     )
-                    .at_pointer(pointer)
+                    .at_pointer(pointer())
                     .about(element),
                 );
             }
@@ -394,7 +367,7 @@ fn hetu_rule(
                         error
                     ),
                 )
-                .at_pointer(pointer)
+                .at_pointer(pointer())
                 .about(element),
             );
         }
@@ -448,7 +421,7 @@ fn code_rule(
     definitions: &Definitions,
     element: &Element,
     value: &Value,
-    pointer: &str,
+    pointer: &dyn Fn() -> String,
     out: &mut Findings,
     states: &mut States,
     index: usize,
@@ -496,7 +469,7 @@ fn code_rule(
     };
     out.push(
         finding(rule, severity, message)
-            .at_pointer(format!("{pointer}/code"))
+            .at_pointer(format!("{}/code", pointer()))
             .about(element),
     );
 }
@@ -567,18 +540,20 @@ fn header_hetu_rule(
 ) {
     let lang = out.lang;
     let mut client_hetus = Vec::new();
-    for element in structure.elements.iter().filter(|e| e.is_hetu()) {
-        if !element.pointer.split('/').any(|s| s.starts_with("asiakas")) {
-            continue;
-        }
-        for (_, value) in values(content, element) {
-            let text = match value {
-                Value::String(s) => Some(s.as_str()),
-                Value::Object(map) => map.get("value").and_then(Value::as_str),
-                _ => None,
-            };
-            client_hetus.extend(text);
-        }
+    for &index in structure.client_hetu_elements() {
+        walk(
+            content,
+            structure.value_steps(index),
+            &mut Vec::new(),
+            &mut |_, value| {
+                let text = match value {
+                    Value::String(s) => Some(s.as_str()),
+                    Value::Object(map) => map.get("value").and_then(Value::as_str),
+                    _ => None,
+                };
+                client_hetus.extend(text);
+            },
+        );
     }
     if client_hetus.contains(&header_hetu) {
         return;
@@ -608,13 +583,13 @@ fn header_hetu_rule(
 fn field_table(structure: &Structure, content: &Value, states: &States) -> ContentResult {
     let mut fields = Vec::new();
     let mut coverage = Coverage::default();
-    let mut counts: HashMap<usize, usize> = HashMap::new();
+    let mut counts: Vec<Option<usize>> = vec![None; structure.elements.len()];
     for (index, element) in structure.elements.iter().enumerate() {
         if element.name.fi.is_empty() {
             continue;
         }
-        let count = values(content, element).len();
-        counts.insert(index, count);
+        let count = count_values(content, structure.value_steps(index));
+        counts[index] = Some(count);
         let status = if states.invalid.contains(&index) {
             FieldStatus::Invalid
         } else if states.missing_required.contains(&index) {
@@ -630,7 +605,7 @@ fn field_table(structure: &Structure, content: &Value, states: &States) -> Conte
         // required children of an absent optional group are not missing.
         let parent_present = element
             .parent
-            .is_none_or(|p| counts.get(&named(structure, p)).is_none_or(|&n| n > 0));
+            .is_none_or(|p| counts[named(structure, p)].is_none_or(|n| n > 0));
         match (parent_present, element.required) {
             (false, _) => {}
             (true, true) => {

@@ -56,66 +56,66 @@ impl ConditionalRule {
     /// Checks the rule against content whose top level holds the root key.
     pub fn evaluate(&self, content: &Value) -> Vec<RuleViolation> {
         let mut violations = Vec::new();
-        let anchor_segments: Vec<String> = match split_pointer(&self.anchor) {
-            Some(segments) => segments.collect(),
-            None => return violations,
-        };
-        for (anchor_pointer, anchor_value) in expand(content, "", &anchor_segments) {
-            let relative = |template: &str| -> Vec<String> {
-                split_pointer(template)
-                    .map(|segments| segments.skip(anchor_segments.len()).collect())
-                    .unwrap_or_default()
-            };
-            let values =
-                |template: &str| expand(anchor_value, &anchor_pointer, &relative(template));
-            let missing_at = |template: &str| {
-                // Where the member would stand: its path below the anchor with array
-                // positions (which do not exist yet) cut off at the first `*`.
-                let mut pointer = anchor_pointer.clone();
-                for segment in relative(template) {
-                    if segment == "*" {
-                        break;
-                    }
-                    pointer.push('/');
-                    pointer.push_str(&super::structure::escape_pointer(&segment));
-                }
-                pointer
-            };
-            let holds = match &self.kind {
-                RuleKind::AtLeastOne => self
-                    .members
-                    .iter()
-                    .any(|m| values(m).iter().any(|(_, v)| is_present(v))),
-                RuleKind::AtLeastOneYes => self
-                    .members
-                    .iter()
-                    .any(|m| values(m).iter().any(|(_, v)| answer(v) == Some(true))),
-                RuleKind::RequiredIfAnswer { condition, yes } => {
-                    let asked = values(condition)
-                        .iter()
-                        .any(|(_, v)| answer(v) == Some(*yes));
-                    !asked
-                        || self
-                            .members
-                            .iter()
-                            .all(|m| values(m).iter().any(|(_, v)| is_present(v)))
-                }
-                RuleKind::RequiredIfAbsent { condition } => {
-                    let given = values(condition).iter().any(|(_, v)| is_present(v));
-                    given
-                        || self
-                            .members
-                            .iter()
-                            .all(|m| values(m).iter().any(|(_, v)| is_present(v)))
-                }
-            };
-            if !holds {
-                violations.push(RuleViolation {
-                    anchor: anchor_pointer.clone(),
-                    missing: self.members.iter().map(|m| missing_at(m)).collect(),
-                });
-            }
+        if !self.anchor.starts_with('/') {
+            return violations;
         }
+        let anchor_steps = steps(&self.anchor);
+        // Templates below the anchor, split once (not once per anchor instance).
+        let relative = |template: &str| -> Vec<Step> {
+            steps(template)
+                .into_iter()
+                .skip(anchor_steps.len())
+                .collect()
+        };
+        let members: Vec<Vec<Step>> = self.members.iter().map(|m| relative(m)).collect();
+        let condition = self.condition().map(|c| relative(c));
+        let present = |at: &Value, steps: &[Step]| any(at, steps, &mut |v| is_present(v));
+        walk(
+            content,
+            &anchor_steps,
+            &mut Vec::new(),
+            &mut |indices, anchor_value| {
+                let holds = match &self.kind {
+                    RuleKind::AtLeastOne => members.iter().any(|m| present(anchor_value, m)),
+                    RuleKind::AtLeastOneYes => members
+                        .iter()
+                        .any(|m| any(anchor_value, m, &mut |v| answer(v) == Some(true))),
+                    RuleKind::RequiredIfAnswer { yes, .. } => {
+                        let condition = condition.as_deref().unwrap_or_default();
+                        let asked = any(anchor_value, condition, &mut |v| answer(v) == Some(*yes));
+                        !asked || members.iter().all(|m| present(anchor_value, m))
+                    }
+                    RuleKind::RequiredIfAbsent { .. } => {
+                        let condition = condition.as_deref().unwrap_or_default();
+                        present(anchor_value, condition)
+                            || members.iter().all(|m| present(anchor_value, m))
+                    }
+                };
+                if holds {
+                    return;
+                }
+                let anchor_pointer = concrete(&anchor_steps, indices);
+                // Where a member would stand: its path below the anchor with array positions
+                // (which do not exist yet) cut off at the first `*`.
+                let missing_at = |member: &[Step]| {
+                    let mut pointer = anchor_pointer.clone();
+                    for step in member {
+                        match step {
+                            Step::Any => break,
+                            Step::Key(key) => {
+                                pointer.push('/');
+                                pointer.push_str(&super::structure::escape_pointer(key));
+                            }
+                        }
+                    }
+                    pointer
+                };
+                violations.push(RuleViolation {
+                    missing: members.iter().map(|m| missing_at(m)).collect(),
+                    anchor: anchor_pointer,
+                });
+            },
+        );
         violations
     }
 }
@@ -144,35 +144,100 @@ fn answer(value: &Value) -> Option<bool> {
     }
 }
 
-/// Every concrete (pointer, value) that a pointer template (`*` for any array index)
-/// reaches in `content`.
-pub(crate) fn instances<'v>(content: &'v Value, template: &str) -> Vec<(String, &'v Value)> {
+/// One step of a pointer template: a key (unescaped) or `*`, any array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    Key(String),
+    Any,
+}
+
+/// A pointer template (`*` for any array index) split into steps; a template that does
+/// not start with `/` (the whole content) has none.
+pub(crate) fn steps(template: &str) -> Vec<Step> {
     match split_pointer(template) {
-        Some(segments) => expand(content, "", &segments.collect::<Vec<_>>()),
-        None => vec![(String::new(), content)],
+        Some(segments) => segments
+            .map(|s| if s == "*" { Step::Any } else { Step::Key(s) })
+            .collect(),
+        None => Vec::new(),
     }
 }
 
-/// Every concrete value reached by following `segments` (`*` for each array item).
-fn expand<'v>(value: &'v Value, prefix: &str, segments: &[String]) -> Vec<(String, &'v Value)> {
-    let mut current = vec![(prefix.to_string(), value)];
-    for segment in segments {
-        let mut next = Vec::new();
-        for (pointer, value) in current {
-            if segment == "*" {
-                if let Value::Array(items) = value {
-                    for (i, item) in items.iter().enumerate() {
-                        next.push((format!("{pointer}/{i}"), item));
-                    }
-                }
-            } else if let Some(child) = value.get(segment.as_str()) {
-                let escaped = super::structure::escape_pointer(segment);
-                next.push((format!("{pointer}/{escaped}"), child));
+/// Calls `f` with every concrete value that `steps` reach from `value`, in document
+/// order, with the array indices taken on the way (one per [`Step::Any`]). Nothing is
+/// allocated per value: the pointer is made by [`concrete`] only when it is needed.
+pub(crate) fn walk<'v, F>(value: &'v Value, steps: &[Step], indices: &mut Vec<usize>, f: &mut F)
+where
+    F: FnMut(&[usize], &'v Value),
+{
+    match steps.split_first() {
+        None => f(indices, value),
+        Some((Step::Key(key), rest)) => {
+            if let Value::Object(map) = value
+                && let Some(child) = map.get(key.as_str())
+            {
+                walk(child, rest, indices, f);
             }
         }
-        current = next;
+        Some((Step::Any, rest)) => {
+            if let Value::Array(items) = value {
+                for (i, item) in items.iter().enumerate() {
+                    indices.push(i);
+                    walk(item, rest, indices, f);
+                    indices.pop();
+                }
+            }
+        }
     }
-    current
+}
+
+/// True when `pred` holds for any value `steps` reach from `value` (stops at the first).
+pub(crate) fn any<F>(value: &Value, steps: &[Step], pred: &mut F) -> bool
+where
+    F: FnMut(&Value) -> bool,
+{
+    match steps.split_first() {
+        None => pred(value),
+        Some((Step::Key(key), rest)) => match value {
+            Value::Object(map) => map.get(key.as_str()).is_some_and(|c| any(c, rest, pred)),
+            _ => false,
+        },
+        Some((Step::Any, rest)) => match value {
+            Value::Array(items) => items.iter().any(|item| any(item, rest, pred)),
+            _ => false,
+        },
+    }
+}
+
+/// How many values `steps` reach from `value`.
+pub(crate) fn count(value: &Value, steps: &[Step]) -> usize {
+    match steps.split_first() {
+        None => 1,
+        Some((Step::Key(key), rest)) => match value {
+            Value::Object(map) => map.get(key.as_str()).map_or(0, |c| count(c, rest)),
+            _ => 0,
+        },
+        Some((Step::Any, rest)) => match value {
+            Value::Array(items) => items.iter().map(|item| count(item, rest)).sum(),
+            _ => 0,
+        },
+    }
+}
+
+/// The concrete pointer of a value [`walk`] reached: the steps with their indices.
+pub(crate) fn concrete(steps: &[Step], indices: &[usize]) -> String {
+    use std::fmt::Write as _;
+    let mut pointer = String::new();
+    let mut indices = indices.iter();
+    for step in steps {
+        pointer.push('/');
+        match step {
+            Step::Key(key) => pointer.push_str(&super::structure::escape_pointer(key)),
+            Step::Any => {
+                let _ = write!(pointer, "{}", indices.next().copied().unwrap_or_default());
+            }
+        }
+    }
+    pointer
 }
 
 /// Recognises the rules of a structure, or reads them from a stripped file; returns them

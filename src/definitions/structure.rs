@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use super::rules::{self, ConditionalRule};
+use super::rules::{self, ConditionalRule, Step};
 use super::{LangText, StructureError};
 
 /// The data type an element is written in (`sosmeta.representation`).
@@ -204,6 +204,16 @@ pub struct Structure {
     pub source: String,
     schema: Value,
     validator: OnceLock<Result<Arc<jsonschema::Validator>, String>>,
+    /// Per element, the steps from the content to each of its values (through the array
+    /// items when repeatable), split once here rather than once per check.
+    value_steps: Vec<Vec<Step>>,
+    /// Per element, itself or its nearest named ancestor.
+    named: Vec<usize>,
+    /// Elements that rules beyond the schema look at (henkilötunnus, y-tunnus, dates and
+    /// codes), in definition order.
+    text_rule_elements: Vec<usize>,
+    /// Henkilötunnus elements under a client (`asiakas...`) element.
+    client_hetu_elements: Vec<usize>,
 }
 
 impl std::fmt::Debug for Structure {
@@ -253,6 +263,47 @@ impl Structure {
         builder.add(&root_key, root_schema, &location, "", None, true)?;
 
         let (rules, text_only) = rules::derive(&elements, root)?;
+        let value_steps = elements
+            .iter()
+            .map(|e| {
+                let mut steps = rules::steps(&e.pointer);
+                if e.repeatable {
+                    steps.push(Step::Any);
+                }
+                steps
+            })
+            .collect();
+        let named = (0..elements.len())
+            .map(|index| {
+                let mut current = index;
+                while elements[current].name.fi.is_empty() {
+                    match elements[current].parent {
+                        Some(parent) => current = parent,
+                        None => break,
+                    }
+                }
+                current
+            })
+            .collect();
+        let text_rule_elements = elements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.is_hetu()
+                    || e.name.fi == "Y-tunnus"
+                    || matches!(
+                        e.representation,
+                        Some(Representation::Pvm | Representation::Hetki | Representation::Koodi)
+                    )
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let client_hetu_elements = elements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_hetu() && e.pointer.split('/').any(|s| s.starts_with("asiakas")))
+            .map(|(i, _)| i)
+            .collect();
         Ok(Self {
             meta,
             type_code,
@@ -263,6 +314,10 @@ impl Structure {
             source: source.to_string(),
             schema,
             validator: OnceLock::new(),
+            value_steps,
+            named,
+            text_rule_elements,
+            client_hetu_elements,
         })
     }
 
@@ -316,6 +371,27 @@ impl Structure {
             in_array = false;
         }
         Some(current)
+    }
+
+    /// The steps from the content to the element's values (see [`rules::walk`]).
+    pub(crate) fn value_steps(&self, index: usize) -> &[Step] {
+        &self.value_steps[index]
+    }
+
+    /// The element itself, or when it has no name of its own (the parts of a code or an
+    /// identifier), its nearest named ancestor.
+    pub(crate) fn named(&self, index: usize) -> usize {
+        self.named[index]
+    }
+
+    /// Elements the rules beyond the schema look at, in definition order.
+    pub(crate) fn text_rule_elements(&self) -> &[usize] {
+        &self.text_rule_elements
+    }
+
+    /// Henkilötunnus elements under a client element.
+    pub(crate) fn client_hetu_elements(&self) -> &[usize] {
+        &self.client_hetu_elements
     }
 
     /// The element at a pointer template (`*` for array indices), as in [`Element::pointer`].

@@ -881,12 +881,13 @@ impl<'s> LineCursor<'s> {
             self.line = 1;
             self.column = 1;
         }
-        // `str` searches for one character use memchr, which is fast on sparse newlines.
+        // Byte scans (vectorised) rather than `str` pattern searches, which pay per match.
         let segment = &self.src[self.offset..offset];
-        match segment.rfind('\n') {
-            None => self.column = self.column.saturating_add(count_chars(segment.as_bytes())),
+        let bytes = segment.as_bytes();
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            None => self.column = self.column.saturating_add(count_chars(bytes)),
             Some(last) => {
-                let newlines = segment[..last].matches('\n').count() + 1;
+                let newlines = bytes[..last].iter().filter(|&&b| b == b'\n').count() + 1;
                 self.line = self
                     .line
                     .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
