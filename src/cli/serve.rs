@@ -1,16 +1,26 @@
-//! `rakenne serve`: the gRPC service, health, reflection and Prometheus metrics.
+//! `rakenne serve`: the gRPC service, health, reflection and Prometheus metrics; TLS and
+//! client authentication; reload of the definitions on SIGHUP.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rakenne::service::{self, DefinitionsSource as Definitions, ServerConfig};
+use clap::builder::TypedValueParser as _;
+use rakenne::check::Limits;
+use rakenne::service::{self, DefinitionsSource as Definitions, ServerConfig, TlsConfig};
 
 use super::{DefinitionsSource, EXIT_OK};
 
 #[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Signals: SIGTERM or SIGINT stop the server gracefully; SIGHUP (or the \
+rakenne.v1.Admin/ReloadDefinitions RPC) reloads the definitions: the new catalog is swapped in \
+once loaded, requests in flight finish on the old one, and a catalog that fails to load is \
+refused (logged, counted in rakenne_reload_total{outcome=\"failed\"}) while the old one stays."
+)]
 pub struct ServeArgs {
     /// Address of the gRPC service (port 0: any free port, logged at start).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:50051")]
@@ -28,9 +38,38 @@ pub struct ServeArgs {
     /// cores].
     #[arg(long, value_name = "N")]
     pub max_concurrency: Option<usize>,
-    /// The largest document (and frame) accepted; larger ones get RESOURCE_EXHAUSTED.
+    /// The largest document (and frame) accepted; larger ones get RESOURCE_EXHAUSTED
+    /// (messages over twice this plus 1 MiB are refused by the transport unread).
     #[arg(long, value_name = "BYTES", default_value_t = service::DEFAULT_MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
+    /// Deepest element nesting of a document (also of its frame and base64 XML display
+    /// form); deeper is UNREADABLE (xml.too-deep). At most 4096.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().xml.max_depth,
+          value_parser = clap::value_parser!(u16).range(1..=4096).map(usize::from))]
+    pub max_xml_depth: usize,
+    /// Deepest nesting of objects and arrays in content JSON; deeper is UNREADABLE
+    /// (json.too-deep). At most 128.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().json.max_depth,
+          value_parser = clap::value_parser!(u16).range(1..=128).map(usize::from))]
+    pub max_json_depth: usize,
+    /// Findings returned per document; the rest are counted (findings_omitted).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_findings)]
+    pub max_findings: usize,
+    /// Seconds one document may take, waiting for a check slot included, when the client
+    /// sets no shorter deadline; then DEADLINE_EXCEEDED. 0: only the client's deadline.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_REQUEST_TIMEOUT.as_secs_f64())]
+    pub request_timeout: f64,
+    /// PEM certificate chain of the server: the gRPC listener speaks TLS (needs
+    /// --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the server (needs --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA certificate(s): clients must present a certificate issued by one (mutual
+    /// TLS); others are refused during the handshake (needs --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
     /// Documents of one ValidateStream read ahead of the responses the client has taken.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub stream_window: usize,
@@ -78,10 +117,38 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+fn read_pem(path: &PathBuf, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+fn tls_config(args: &ServeArgs) -> anyhow::Result<Option<TlsConfig>> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    Ok(Some(TlsConfig {
+        cert_pem: read_pem(cert, "TLS certificate")?,
+        key_pem: read_pem(key, "TLS key")?,
+        client_ca_pem: match &args.client_ca {
+            Some(ca) => Some(read_pem(ca, "client CA certificate")?),
+            None => None,
+        },
+    }))
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format);
+    if !(args.request_timeout.is_finite() && args.request_timeout >= 0.0) {
+        anyhow::bail!("--request-timeout must be a number of seconds, 0 or more");
+    }
     let config = ServerConfig {
         max_document_bytes: args.max_document_bytes,
+        max_xml_depth: args.max_xml_depth,
+        max_json_depth: args.max_json_depth,
+        max_findings: args.max_findings,
+        request_timeout: (args.request_timeout > 0.0)
+            .then(|| Duration::from_secs_f64(args.request_timeout.min(1e9))),
+        tls: tls_config(&args)?,
+        reload_on_sighup: true,
         max_concurrency: args
             .max_concurrency
             .unwrap_or_else(service::default_concurrency),
@@ -118,7 +185,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// Resolves on SIGTERM or SIGINT. The handlers are installed now, so a signal arriving
+/// Resolves on SIGTERM or SIGINT (SIGHUP reloads the definitions, see `service::serve`). The handlers are installed now, so a signal arriving
 /// during start-up is not lost (nor kills the process).
 fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]

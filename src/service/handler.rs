@@ -1,7 +1,7 @@
 //! `rakenne.v1.ConformanceService`: requests to the engine and back.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Semaphore, mpsc};
@@ -22,12 +22,17 @@ use crate::check::report::Report;
 
 /// What every request shares: the engine (once loaded), the check slots, metrics and the
 /// summary table.
+///
+/// The engine is swapped whole on reload; every request clones the current one (two
+/// `Arc`s) when it starts and keeps it to its end, so requests in flight finish on the
+/// definitions they started with.
 pub(crate) struct Shared {
-    engine: OnceLock<Engine>,
+    engine: RwLock<Option<Engine>>,
     permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
     summary: Summary,
     stream_window: usize,
+    request_timeout: Option<Duration>,
     hook: Option<CheckHook>,
     next_id: AtomicU64,
     since_unix_seconds: i64,
@@ -46,11 +51,13 @@ impl Shared {
         metrics: Arc<Metrics>,
         max_concurrency: usize,
         stream_window: usize,
+        request_timeout: Option<Duration>,
         hook: Option<CheckHook>,
         start_time: SystemTime,
     ) -> Self {
         Self {
-            engine: OnceLock::new(),
+            engine: RwLock::new(None),
+            request_timeout,
             permits: Arc::new(Semaphore::new(max_concurrency)),
             metrics,
             summary: Summary::default(),
@@ -63,15 +70,36 @@ impl Shared {
         }
     }
 
+    /// Puts `engine` in place for the requests that start from now on.
     pub fn set_engine(&self, engine: Engine) {
-        let _ = self.engine.set(engine);
+        let old = {
+            let mut current = self.engine.write().unwrap_or_else(|e| e.into_inner());
+            current.replace(engine)
+        };
+        // The old engine (if no request holds it) is dropped outside the lock.
+        drop(old);
+    }
+
+    /// The engine requests start with now, if loaded.
+    pub fn current_engine(&self) -> Option<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn engine(&self) -> Result<Engine, Refusal> {
-        self.engine
-            .get()
-            .cloned()
+        self.current_engine()
             .ok_or_else(|| Refusal::unavailable("the server is still loading its definitions"))
+    }
+
+    /// The earlier of the client's deadline and the server's request timeout from now.
+    fn deadline(&self, client: Option<Instant>) -> Option<Instant> {
+        let server = self.request_timeout.map(|t| Instant::now() + t);
+        match (client, server) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The client's `x-request-id` (made safe for logs), or a new id.
@@ -219,7 +247,10 @@ impl Shared {
             }]))
         } else {
             match request {
-                Some(request) => self.check(engine, request, "request.", deadline).await,
+                Some(request) => {
+                    let deadline = self.deadline(deadline);
+                    self.check(engine, request, "request.", deadline).await
+                }
                 None => Err(Refusal::bad_request(vec![Violation {
                     field: "request".into(),
                     description: "missing: every stream item needs a request".into(),
@@ -284,7 +315,7 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         request: Request<pb::ValidateRequest>,
     ) -> Result<Response<pb::ValidateResponse>, Status> {
         let started = Instant::now();
-        let deadline = request::deadline(request.metadata());
+        let deadline = self.shared.deadline(request::deadline(request.metadata()));
         let request_id = self.shared.request_id(request.metadata());
         let outcome = match self.shared.engine() {
             Ok(engine) => {
@@ -467,6 +498,7 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         }
         let catalog = &engine.definitions().catalog;
         let Some(structure) = catalog.get(wanted).or_else(|| catalog.latest(wanted)) else {
+            let wanted = request::echo(wanted);
             return Err(Status::with_error_details(
                 tonic::Code::NotFound,
                 format!("structure {wanted} is not in the catalog"),

@@ -33,6 +33,7 @@ pub(crate) struct Metrics {
     catalog_structures: IntGauge,
     catalog_info: IntGaugeVec,
     ready: IntGauge,
+    reloads: IntCounterVec,
 }
 
 impl Metrics {
@@ -89,6 +90,16 @@ impl Metrics {
             "rakenne_ready",
             "1 when the definitions are loaded and the service answers",
         )?;
+        let reloads = IntCounterVec::new(
+            Opts::new(
+                "rakenne_reload_total",
+                "Reloads of the definitions (SIGHUP or the Admin RPC), by outcome (ok, failed)",
+            ),
+            &["outcome"],
+        )?;
+        for outcome in ["ok", "failed"] {
+            reloads.with_label_values(&[outcome]);
+        }
         let start = Gauge::new(
             "process_start_time_seconds",
             "Start time of the process since the Unix epoch, in seconds",
@@ -107,6 +118,7 @@ impl Metrics {
         registry.register(Box::new(catalog_structures.clone()))?;
         registry.register(Box::new(catalog_info.clone()))?;
         registry.register(Box::new(ready.clone()))?;
+        registry.register(Box::new(reloads.clone()))?;
         registry.register(Box::new(start))?;
         Ok(Self {
             registry,
@@ -118,6 +130,7 @@ impl Metrics {
             catalog_structures,
             catalog_info,
             ready,
+            reloads,
         })
     }
 
@@ -126,6 +139,13 @@ impl Metrics {
             .set(i64::try_from(structures).unwrap_or(i64::MAX));
         self.catalog_info.reset();
         self.catalog_info.with_label_values(&[version]).set(1);
+    }
+
+    /// Counts a reload of the definitions.
+    pub fn record_reload(&self, ok: bool) {
+        self.reloads
+            .with_label_values(&[if ok { "ok" } else { "failed" }])
+            .inc();
     }
 
     pub fn set_ready(&self, ready: bool) {

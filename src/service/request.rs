@@ -18,6 +18,16 @@ const MAX_CODE_BYTES: usize = 64;
 /// Longest accepted stream request id, in bytes.
 pub(crate) const MAX_REQUEST_ID_BYTES: usize = 128;
 
+/// A caller's value fit to be repeated in an error message: an OID (digits and dots)
+/// only. Any other text may be personal data a client put in the wrong field, and error
+/// details end up in client logs.
+pub(crate) fn echo(value: &str) -> &str {
+    let oid = !value.is_empty()
+        && value.len() <= MAX_NAME_BYTES
+        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if oid { value } else { "(the value given)" }
+}
+
 /// A request ready for the engine.
 pub(crate) struct Prepared {
     pub document: Vec<u8>,
@@ -95,7 +105,12 @@ impl Refusal {
                 (Code::InvalidArgument, "structure_oid", "NOT_IN_CATALOG")
             }
         };
-        let description = error.to_string();
+        let description = match error {
+            RequestError::UnknownStructure(oid) => {
+                format!("structure {} is not in the catalog", echo(oid))
+            }
+            other => other.to_string(),
+        };
         Self {
             code,
             message: description.clone(),
@@ -303,7 +318,7 @@ pub(crate) fn prepare(
     {
         violations.push(violation(
             format!("{prefix}structure_oid"),
-            RequestError::UnknownStructure(oid.clone()).to_string(),
+            format!("structure {} is not in the catalog", echo(oid)),
             "NOT_IN_CATALOG",
         ));
     }
@@ -325,12 +340,11 @@ pub(crate) fn prepare(
     {
         let loaded: Vec<&str> = definitions.bindings.organisations().collect();
         let description = if loaded.is_empty() {
-            format!(
-                "organisation layer {name} is not loaded: the server has only the national bindings"
-            )
+            "the organisation layer named is not loaded: the server has only the national bindings"
+                .to_string()
         } else {
             format!(
-                "organisation layer {name} is not loaded: the server has {}",
+                "the organisation layer named is not loaded: the server has {}",
                 loaded.join(", ")
             )
         };

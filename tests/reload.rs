@@ -1,0 +1,383 @@
+//! Hot reload of the definitions (issue 7): the Admin RPC and SIGHUP swap the catalog
+//! atomically, requests in flight finish on the old one, and a catalog that fails to load
+//! is refused (logged and counted) while the old one stays.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use rakenne::definitions::DefinitionsOptions;
+use rakenne::service::pb::admin_client::AdminClient;
+use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
+use rakenne::service::pb::{self, ListStructuresRequest, ReloadDefinitionsRequest};
+use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServerConfig, serve};
+use tokio::net::TcpListener;
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// Three small structures of the embedded catalog, by OID, with their root keys.
+const A: (&str, &str) = (
+    "1.2.246.537.6.1506.19002.2022.1.10",
+    "merkinta_sosiaalipalvelun_alkamisesta",
+);
+const B: (&str, &str) = (
+    "1.2.246.537.6.1506.15000.2024.11.29",
+    "adoptioneuvonnan_suunnitelma",
+);
+const C: (&str, &str) = (
+    "1.2.246.537.6.1506.1004.2025.2.26",
+    "lapsen_huoltajan_tarpeesta_tehdyn_ilmoituksen_arvio",
+);
+
+fn copy_structure(dir: &Path, oid: &str) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas/sosmeta")
+        .join(format!("{oid}.json"));
+    std::fs::copy(from, dir.join(format!("{oid}.json"))).unwrap();
+}
+
+fn remove_structure(dir: &Path, oid: &str) {
+    std::fs::remove_file(dir.join(format!("{oid}.json"))).unwrap();
+}
+
+/// A definitions directory with the given structures.
+fn definitions_dir(oids: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sosmeta");
+    std::fs::create_dir(&dir).unwrap();
+    for oid in oids {
+        copy_structure(&dir, oid);
+    }
+    (tmp, dir)
+}
+
+async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn wait_serving(addr: SocketAddr) {
+    let mut health = HealthClient::new(channel(addr).await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: SERVICE_NAME.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(m) = watch.message().await.unwrap() {
+            if m.status == ServingStatus::Serving as i32 {
+                return;
+            }
+        }
+        panic!("health stream ended");
+    })
+    .await
+    .expect("SERVING within 30 s");
+}
+
+async fn oids(client: &mut ConformanceServiceClient<Channel>) -> Vec<String> {
+    let mut oids: Vec<String> = client
+        .list_structures(ListStructuresRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .structures
+        .into_iter()
+        .map(|s| s.oid)
+        .collect();
+    oids.sort();
+    oids
+}
+
+fn sorted(list: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+fn document(root_key: &str) -> Vec<u8> {
+    format!("{{\"{root_key}\": {{}}}}").into_bytes()
+}
+
+/// `GET /metrics` over plain HTTP/1.1.
+fn scrape(addr: SocketAddr) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// Holds checks at their start while closed.
+#[derive(Default)]
+struct Gate {
+    hold: AtomicBool,
+    state: Mutex<(bool, usize)>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn hook(self: &Arc<Self>) -> rakenne::service::CheckHook {
+        let gate = self.clone();
+        Arc::new(move || {
+            if !gate.hold.load(Ordering::SeqCst) {
+                return;
+            }
+            let mut state = gate.state.lock().unwrap();
+            state.1 += 1;
+            gate.changed.notify_all();
+            let _ = gate
+                .changed
+                .wait_timeout_while(state, Duration::from_secs(30), |(open, _)| !*open)
+                .unwrap();
+        })
+    }
+
+    async fn entered(self: &Arc<Self>, n: usize) {
+        let gate = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let state = gate.state.lock().unwrap();
+            let (_state, timeout) = gate
+                .changed
+                .wait_timeout_while(state, Duration::from_secs(30), |(_, entered)| *entered < n)
+                .unwrap();
+            assert!(!timeout.timed_out());
+        })
+        .await
+        .unwrap();
+    }
+
+    fn open(&self) {
+        self.state.lock().unwrap().0 = true;
+        self.changed.notify_all();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one() {
+    let (_tmp, dir) = definitions_dir(&[A.0, B.0]);
+    let gate = Arc::new(Gate::default());
+    let mut config = ServerConfig::new(DefinitionsSource::Load(DefinitionsOptions {
+        structures: Some(dir.clone()),
+        ..DefinitionsOptions::default()
+    }));
+    config.check_hook = Some(gate.hook());
+    let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = grpc.local_addr().unwrap();
+    let metrics_addr = metrics.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(config, grpc, Some(metrics), async {
+        let _ = stopped.await;
+    }));
+    wait_serving(addr).await;
+    let mut client = ConformanceServiceClient::new(channel(addr).await);
+    let mut admin = AdminClient::new(channel(addr).await);
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
+
+    // A request tied to B is held in flight.
+    gate.hold.store(true, Ordering::SeqCst);
+    let mut in_flight_client = client.clone();
+    let in_flight = tokio::spawn(async move {
+        in_flight_client
+            .validate(pb::ValidateRequest {
+                document: document(B.1),
+                ..Default::default()
+            })
+            .await
+    });
+    gate.entered(1).await;
+
+    // B goes, C comes; the reload answers while the request is still held.
+    remove_structure(&dir, B.0);
+    copy_structure(&dir, C.0);
+    let reloaded = admin
+        .reload_definitions(ReloadDefinitionsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reloaded.catalog_size, 2);
+    assert_ne!(reloaded.catalog_version, reloaded.previous_catalog_version);
+    assert_eq!(reloaded.failed_files, 0);
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, C.0]));
+
+    // The held request finishes on the old catalog: tied to B.
+    gate.hold.store(false, Ordering::SeqCst);
+    gate.open();
+    let report = in_flight
+        .await
+        .unwrap()
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(report.structure.unwrap().oid, B.0);
+    // A new request gets the new catalog: B's root key is nobody's now.
+    let report = client
+        .validate(pb::ValidateRequest {
+            document: document(B.1),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(report.verdict, pb::Verdict::OwnTemplate as i32);
+    let report = client
+        .validate(pb::ValidateRequest {
+            document: document(C.1),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(report.structure.unwrap().oid, C.0);
+
+    // A catalog that fails to load (no structure at all) is refused; the old one stays.
+    remove_structure(&dir, A.0);
+    remove_structure(&dir, C.0);
+    let status = admin
+        .reload_definitions(ReloadDefinitionsRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, C.0]));
+    // So is a directory that is gone.
+    std::fs::remove_dir(&dir).unwrap();
+    let status = admin
+        .reload_definitions(ReloadDefinitionsRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, C.0]));
+
+    let metrics = tokio::task::spawn_blocking(move || scrape(metrics_addr))
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("rakenne_reload_total{outcome=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rakenne_reload_total{outcome=\"failed\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rakenne_catalog_structures 2"),
+        "{metrics}"
+    );
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// The real binary: SIGHUP reloads, a failing reload is logged and the old catalog stays.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_definitions() {
+    let (_tmp, dir) = definitions_dir(&[A.0]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+        ])
+        .arg("--definitions")
+        .arg(&dir)
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if lines_tx.send(value).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next = async |message: &str| loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines_rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {message:?} log line"))
+            .unwrap_or_else(|| panic!("the server exited before {message:?}"));
+        if line["message"] == message {
+            return line;
+        }
+    };
+    let ready = next("ready").await;
+    let addr: SocketAddr = ready["grpc"].as_str().unwrap().parse().unwrap();
+    let mut client = ConformanceServiceClient::new(channel(addr).await);
+    assert_eq!(oids(&mut client).await, sorted(&[A.0]));
+    let pid = child.id().to_string();
+    let hup = || {
+        assert!(
+            Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+
+    copy_structure(&dir, B.0);
+    hup();
+    let reloaded = next("definitions reloaded").await;
+    assert_eq!(reloaded["structures"], 2);
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
+
+    std::fs::remove_dir_all(&dir).unwrap();
+    hup();
+    let failed = next("reload failed: keeping the loaded definitions").await;
+    assert_eq!(failed["level"], "ERROR");
+    assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
+
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    next("stopped").await;
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
