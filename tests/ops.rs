@@ -3,25 +3,19 @@
 //! it, with the labels it groups and filters by), and the example Prometheus configuration
 //! scrapes `rakenne serve`'s default metrics address.
 
+mod common;
+
+use common::server::TestServer;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use rakenne::definitions::Definitions;
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, ValidateRequest};
-use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServeError, ServerConfig, serve};
+use rakenne::service::{DefinitionsSource, ServerConfig};
 use regex::Regex;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 
 const DASHBOARD: &str = "ops/grafana-dashboard.json";
 const PROMETHEUS: &str = "ops/prometheus.yml";
@@ -233,99 +227,6 @@ fn problems(dashboard: &Value, exported: &Exported) -> Vec<String> {
 // ---------------------------------------------------------------------------------------
 // A real server (the start-up of tests/service.rs, reduced).
 
-struct TestServer {
-    addr: SocketAddr,
-    metrics_addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-impl TestServer {
-    async fn start() -> Self {
-        let config = ServerConfig::new(DefinitionsSource::Loaded(definitions()));
-        let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = grpc.local_addr().unwrap();
-        let metrics_addr = metrics.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(config, grpc, Some(metrics), async {
-            let _ = stopped.await;
-        }));
-        let server = Self {
-            addr,
-            metrics_addr,
-            stop: Some(stop),
-            task,
-        };
-        server.wait_serving().await;
-        server
-    }
-
-    async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
-    }
-
-    /// Watches health until the conformance service is SERVING.
-    async fn wait_serving(&self) {
-        let mut health = HealthClient::new(self.channel().await);
-        let mut watch = health
-            .watch(HealthCheckRequest {
-                service: SERVICE_NAME.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let serving = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(message) = watch.message().await.unwrap() {
-                if message.status == ServingStatus::Serving as i32 {
-                    return true;
-                }
-            }
-            false
-        })
-        .await
-        .expect("server not SERVING within 30 s");
-        assert!(serving);
-    }
-
-    /// `GET /metrics` over plain HTTP/1.1.
-    async fn scrape(&self) -> String {
-        use std::io::{Read as _, Write as _};
-        let addr = self.metrics_addr;
-        tokio::task::spawn_blocking(move || {
-            let mut stream = std::net::TcpStream::connect(addr).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            write!(
-                stream,
-                "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            let mut response = String::new();
-            stream.read_to_string(&mut response).unwrap();
-            let (head, body) = response.split_once("\r\n\r\n").unwrap();
-            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-            body.to_string()
-        })
-        .await
-        .unwrap()
-    }
-
-    async fn shutdown(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("server did not stop")
-            .unwrap()
-            .unwrap();
-    }
-}
-
 /// A scrape after a fully conformant document, a partly conformant one (with findings)
 /// and a refused one, so every per-document series exists.
 async fn scrape_after_traffic() -> String {
@@ -348,7 +249,8 @@ async fn scrape_after_traffic() -> String {
         "asiakas": {"sukunimi": "Meikäläinen"},
         "laatija": {"sukunimi": "Laatija", "etunimet": "Liisa"}
     }});
-    let server = TestServer::start().await;
+    let server =
+        TestServer::start(ServerConfig::new(DefinitionsSource::Loaded(definitions()))).await;
     let mut client = ConformanceServiceClient::new(server.channel().await);
     for (document, verdict) in [
         (fully, pb::Verdict::FullyConformant),

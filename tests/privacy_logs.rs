@@ -2,8 +2,9 @@
 //! with henkilötunnus values and names, put none of them in logs, metrics or error
 //! details. Everything the process logs (all crates, DEBUG and up) is captured in memory.
 
-use std::io::{Read as _, Write as _};
-use std::net::SocketAddr;
+mod common;
+
+use common::server::{channel, get_metrics as scrape};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -16,7 +17,6 @@ use rakenne::service::pb::{self, ValidateRequest};
 use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServerConfig, serve};
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt as _;
-use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -175,29 +175,6 @@ fn the_engine_logs_no_personal_data_at_debug_level() {
             .unwrap();
     }
     assert_clean("logs", &captured.text(), &secrets.all());
-}
-
-async fn channel(addr: SocketAddr) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
-
-fn scrape(addr: SocketAddr) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 /// A status as everything a client sees of it: code, message, details, metadata.

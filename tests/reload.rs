@@ -2,7 +2,10 @@
 //! atomically, requests in flight finish on the old one, and a catalog that fails to load
 //! is refused (logged and counted) while the old one stays.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod common;
+
+use common::server::{channel, get_metrics as scrape, wait_serving};
+use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,13 +17,10 @@ use rakenne::definitions::DefinitionsOptions;
 use rakenne::service::pb::admin_client::AdminClient;
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, ListStructuresRequest, ReloadDefinitionsRequest};
-use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServerConfig, serve};
+use rakenne::service::{DefinitionsSource, ServerConfig, serve};
 use tokio::net::TcpListener;
 use tonic::Code;
 use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 
 /// Three small structures of the embedded catalog, by OID, with their root keys.
 const A: (&str, &str) = (
@@ -58,35 +58,6 @@ fn definitions_dir(oids: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-async fn channel(addr: SocketAddr) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
-
-async fn wait_serving(addr: SocketAddr) {
-    let mut health = HealthClient::new(channel(addr).await);
-    let mut watch = health
-        .watch(HealthCheckRequest {
-            service: SERVICE_NAME.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(m) = watch.message().await.unwrap() {
-            if m.status == ServingStatus::Serving as i32 {
-                return;
-            }
-        }
-        panic!("health stream ended");
-    })
-    .await
-    .expect("SERVING within 30 s");
-}
-
 async fn oids(client: &mut ConformanceServiceClient<Channel>) -> Vec<String> {
     let mut oids: Vec<String> = client
         .list_structures(ListStructuresRequest::default())
@@ -109,22 +80,6 @@ fn sorted(list: &[&str]) -> Vec<String> {
 
 fn document(root_key: &str) -> Vec<u8> {
     format!("{{\"{root_key}\": {{}}}}").into_bytes()
-}
-
-/// `GET /metrics` over plain HTTP/1.1.
-fn scrape(addr: SocketAddr) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 /// Holds checks at their start while closed.

@@ -2,8 +2,10 @@
 //! over), called with the generated tonic client; health, reflection, `/metrics` over HTTP,
 //! graceful shutdown, and the `rakenne serve` binary itself.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::SocketAddr;
+mod common;
+
+use common::server::TestServer;
+use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
@@ -16,8 +18,6 @@ use rakenne::service::{
 };
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio_stream::StreamExt as _;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -156,111 +156,17 @@ impl Gate {
     }
 }
 
-struct TestServer {
-    addr: SocketAddr,
-    metrics_addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
 impl TestServer {
-    async fn start(config: ServerConfig) -> Self {
-        let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = grpc.local_addr().unwrap();
-        let metrics_addr = metrics.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(config, grpc, Some(metrics), async {
-            let _ = stopped.await;
-        }));
-        let server = Self {
-            addr,
-            metrics_addr,
-            stop: Some(stop),
-            task,
-        };
-        server.wait_serving().await;
-        server
-    }
-
     async fn with(config: impl FnOnce(&mut ServerConfig)) -> Self {
         let mut c = ServerConfig::new(DefinitionsSource::Loaded(definitions()));
         config(&mut c);
         Self::start(c).await
     }
 
-    async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
-    }
-
     async fn client(&self) -> ConformanceServiceClient<Channel> {
         ConformanceServiceClient::new(self.channel().await)
             .max_decoding_message_size(64 * 1024 * 1024)
             .max_encoding_message_size(64 * 1024 * 1024)
-    }
-
-    /// Watches health until the conformance service is SERVING (no sleeps).
-    async fn wait_serving(&self) {
-        let mut health = HealthClient::new(self.channel().await);
-        let mut watch = health
-            .watch(HealthCheckRequest {
-                service: SERVICE_NAME.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let serving = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(message) = watch.message().await.unwrap() {
-                if message.status == ServingStatus::Serving as i32 {
-                    return true;
-                }
-            }
-            false
-        })
-        .await
-        .expect("server not SERVING within 30 s");
-        assert!(serving);
-    }
-
-    async fn shutdown(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("server did not stop")
-            .unwrap()
-            .unwrap();
-    }
-
-    /// `GET /metrics` over plain HTTP/1.1.
-    async fn scrape(&self) -> String {
-        let addr = self.metrics_addr;
-        tokio::task::spawn_blocking(move || {
-            let mut stream = std::net::TcpStream::connect(addr).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            write!(
-                stream,
-                "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            let mut response = String::new();
-            stream.read_to_string(&mut response).unwrap();
-            let (head, body) = response.split_once("\r\n\r\n").unwrap();
-            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-            assert!(
-                head.to_ascii_lowercase()
-                    .contains("content-type: text/plain; version=0.0.4"),
-                "{head}"
-            );
-            body.to_string()
-        })
-        .await
-        .unwrap()
     }
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::PathBuf;
 
 /// `../shared/<sub>` beside the repository, or `None` (with a note on stderr) when it is

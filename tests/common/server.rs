@@ -1,0 +1,129 @@
+//! Starting the real gRPC server in a test, on ephemeral loopback ports, and talking to it.
+
+use std::io::{Read as _, Write as _};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rakenne::service::{SERVICE_NAME, ServeError, ServerConfig, serve};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// A plaintext channel to a server on `addr`.
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// Watches health until the conformance service is SERVING (no sleeps).
+pub async fn wait_serving(addr: SocketAddr) {
+    let mut health = HealthClient::new(channel(addr).await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: SERVICE_NAME.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(message) = watch.message().await.unwrap() {
+            if message.status == ServingStatus::Serving as i32 {
+                return;
+            }
+        }
+        panic!("health stream ended before SERVING");
+    })
+    .await
+    .expect("server not SERVING within 30 s");
+}
+
+/// The whole HTTP/1.1 response (head and body) to `GET /metrics` on `addr`.
+pub fn get_metrics(addr: SocketAddr) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The body of a successful Prometheus scrape of `addr`.
+pub async fn scrape(addr: SocketAddr) -> String {
+    let response = tokio::task::spawn_blocking(move || get_metrics(addr))
+        .await
+        .unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    body.to_string()
+}
+
+/// The real server running in this test's runtime until [`TestServer::shutdown`].
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl TestServer {
+    /// Binds 127.0.0.1:0 for gRPC and metrics, hands the listeners over, and waits until
+    /// the service is SERVING.
+    pub async fn start(config: ServerConfig) -> Self {
+        let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = grpc.local_addr().unwrap();
+        let metrics_addr = metrics.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(config, grpc, Some(metrics), async {
+            let _ = stopped.await;
+        }));
+        wait_serving(addr).await;
+        Self {
+            addr,
+            metrics_addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        channel(self.addr).await
+    }
+
+    pub async fn wait_serving(&self) {
+        wait_serving(self.addr).await;
+    }
+
+    /// `GET /metrics` over plain HTTP/1.1: the body of a successful scrape.
+    pub async fn scrape(&self) -> String {
+        scrape(self.metrics_addr).await
+    }
+
+    /// Asks the server to stop and waits (at most 30 s) until it has.
+    pub async fn shutdown(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("server did not stop")
+            .unwrap()
+            .unwrap();
+    }
+}
