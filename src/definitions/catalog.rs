@@ -128,7 +128,7 @@ impl Catalog {
         let files = sources.len();
         let parsed: Vec<Result<Structure, LoadFailure>> = sources
             .into_par_iter()
-            .map(|(name, bytes)| parse_source(&name, &bytes))
+            .map(|(name, bytes)| parse_source(&name, bytes))
             .collect();
         let mut catalog = Self {
             structures: Vec::new(),
@@ -263,16 +263,12 @@ impl Catalog {
     }
 }
 
-fn parse_source(name: &str, bytes: &[u8]) -> Result<Structure, LoadFailure> {
-    let fail = |pointer: &str, message: String| LoadFailure {
+fn parse_source(name: &str, bytes: Cow<'static, [u8]>) -> Result<Structure, LoadFailure> {
+    Structure::from_json(bytes, name).map_err(|error| LoadFailure {
         file: name.to_string(),
-        pointer: pointer.to_string(),
-        message,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|error| fail("/", format!("not valid JSON: {error}")))?;
-    Structure::from_schema(value, name).map_err(|error| fail(&error.pointer, error.message))
+        pointer: error.pointer,
+        message: error.message,
+    })
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ const ELEMENT_KEYS: &[&str] = &[
 
 /// The stripped rendition of a structure's schema, with its recognised rules.
 pub fn strip(structure: &Structure) -> Value {
-    let mut stripped = strip_value(structure.schema(), true);
+    let mut stripped = strip_value(&structure.schema(), true);
     if !structure.rules.is_empty()
         && let Some(sosmeta) = stripped.get_mut("sosmeta").and_then(Value::as_object_mut)
     {

@@ -1,6 +1,7 @@
 //! One national structure: its identity, its element table and its conditional rules,
 //! read from a Sosmeta JSON Schema (official or stripped by `definitions strip`).
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
@@ -202,7 +203,9 @@ pub struct Structure {
     pub text_only: Vec<usize>,
     /// Where the structure was read from (a file name, or `embedded:<name>`).
     pub source: String,
-    schema: Value,
+    /// The schema as JSON text. The parsed tree is not kept: it is several times larger
+    /// than its text, and is needed only to compile (once) and to strip (by the CLI).
+    schema_json: Cow<'static, [u8]>,
     validator: OnceLock<Result<Arc<jsonschema::Validator>, String>>,
     /// Per element, the steps from the content to each of its values (through the array
     /// items when repeatable), split once here rather than once per check.
@@ -229,6 +232,28 @@ impl std::fmt::Debug for Structure {
 impl Structure {
     /// Reads a structure from a parsed Sosmeta JSON Schema.
     pub fn from_schema(schema: Value, source: &str) -> Result<Self, StructureError> {
+        let json = serde_json::to_vec(&schema).expect("a JSON value serialises");
+        Self::build(&schema, Cow::Owned(json), source)
+    }
+
+    /// Reads a structure from the JSON text of a Sosmeta JSON Schema (a UTF-8 byte order
+    /// mark is allowed); the text is kept, the parsed tree is not.
+    pub fn from_json(json: Cow<'static, [u8]>, source: &str) -> Result<Self, StructureError> {
+        let json = match json {
+            Cow::Borrowed(bytes) => Cow::Borrowed(bytes.strip_prefix(BOM).unwrap_or(bytes)),
+            Cow::Owned(bytes) if bytes.starts_with(BOM) => Cow::Owned(bytes[BOM.len()..].to_vec()),
+            owned => owned,
+        };
+        let schema: Value = serde_json::from_slice(&json)
+            .map_err(|error| StructureError::new("", format!("not valid JSON: {error}")))?;
+        Self::build(&schema, json, source)
+    }
+
+    fn build(
+        schema: &Value,
+        schema_json: Cow<'static, [u8]>,
+        source: &str,
+    ) -> Result<Self, StructureError> {
         let root = schema
             .as_object()
             .ok_or_else(|| StructureError::new("", "not a JSON object"))?;
@@ -312,7 +337,7 @@ impl Structure {
             rules,
             text_only,
             source: source.to_string(),
-            schema,
+            schema_json,
             validator: OnceLock::new(),
             value_steps,
             named,
@@ -330,15 +355,15 @@ impl Structure {
         &self.elements[0].name
     }
 
-    /// The schema this structure was read from.
-    pub fn schema(&self) -> &Value {
-        &self.schema
+    /// The schema this structure was read from, parsed anew from its text.
+    pub fn schema(&self) -> Value {
+        serde_json::from_slice(&self.schema_json).expect("the schema text parsed when loaded")
     }
 
     /// The compiled validator, compiled now if it was not yet.
     pub fn validator(&self) -> Result<&Arc<jsonschema::Validator>, StructureError> {
         self.validator
-            .get_or_init(|| compile(&self.schema).map(Arc::new))
+            .get_or_init(|| compile(&self.schema()).map(Arc::new))
             .as_ref()
             .map_err(|message| StructureError::new("", message.clone()))
     }
@@ -404,6 +429,9 @@ impl Structure {
         self.elements.iter().enumerate()
     }
 }
+
+/// A UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Compiles a Sosmeta schema as draft-07, offline (the crate is built without HTTP).
 pub(crate) fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
