@@ -949,7 +949,7 @@ async fn metrics_are_scraped_over_http_without_personal_data() {
             ..request(valid_document(1))
         },
         pb::ValidateRequest {
-            service_task: "Salainen Testi 010101-123N".into(),
+            service_task: "Salainen Testi 010101-929N".into(),
             ..request(invalid_document())
         },
         request(own_template_document()),

@@ -933,11 +933,12 @@ mod tests {
         // Check characters computed by hand: 10190999 mod 31 = 28 -> W, and so on.
         for (s, date, nnn) in [
             ("010190-999W", (1990, 1, 1), 999),
-            ("131052-308T", (1952, 10, 13), 308),
+            ("131052-928T", (1952, 10, 13), 928),
             ("290200A900B", (2000, 2, 29), 900),
             ("010101+900R", (1801, 1, 1), 900),
             ("311299-999E", (1999, 12, 31), 999),
-            ("290200A002C", (2000, 2, 29), 2),
+            // A real-range individual number, born in the future: nobody's.
+            ("290296A0025", (2096, 2, 29), 2),
         ] {
             let h = parse_hetu(s).unwrap_or_else(|e| panic!("{}: {e}", mask(s)));
             assert_eq!(h.birth_date(), date);
@@ -1066,7 +1067,7 @@ mod tests {
 
     #[test]
     fn wrong_check_character() {
-        let good = make_hetu("131052", '-', "308");
+        let good = make_hetu("131052", '-', "928");
         for c in HETU_CHECK_CHARS.iter().filter(|&&c| c != b'T') {
             let s = format!("{}{}", &good[..10], *c as char);
             assert_eq!(
@@ -1080,20 +1081,20 @@ mod tests {
     fn hetu_shape_errors() {
         for s in [
             "",
-            "131052-308",
-            "131052-308TT",
-            " 131052-308T",
-            "131052-308T ",
-            "131052-308t", // lowercase check char
-            "131052-308G", // G, I, O, Q, Z are not in the alphabet
-            "131052-308I",
-            "131052-308O",
-            "131052-308Q",
-            "131052-308Z",
-            "13105a-308T",
+            "131052-928",
+            "131052-928TT",
+            " 131052-928T",
+            "131052-928T ",
+            "131052-928t", // lowercase check char
+            "131052-928G", // G, I, O, Q, Z are not in the alphabet
+            "131052-928I",
+            "131052-928O",
+            "131052-928Q",
+            "131052-928Z",
+            "13105a-928T",
             "131052-3o8T",
-            "131052–308T", // en dash
-            "１31052-308T",
+            "131052–928T", // en dash
+            "１31052-928T",
         ] {
             assert_eq!(
                 parse_hetu(s).err(),
@@ -1108,14 +1109,14 @@ mod tests {
             Some(HetuError::BadCenturySign)
         );
         assert_eq!(
-            "131052-308T".parse::<Hetu>().map(|h| h.individual_number()),
-            Ok(308)
+            "131052-928T".parse::<Hetu>().map(|h| h.individual_number()),
+            Ok(928)
         );
     }
 
     #[test]
     fn hetu_debug_redacts() {
-        let h = parse_hetu("131052-308T").unwrap();
+        let h = parse_hetu("131052-928T").unwrap();
         let dbg = format!("{h:?}");
         assert_eq!(dbg, "Hetu(<redacted>)");
     }
@@ -1145,12 +1146,12 @@ mod tests {
 
     #[test]
     fn looks_like_hetu_is_shape_only() {
-        assert!(looks_like_hetu("131052-308T"));
+        assert!(looks_like_hetu("131052-928T"));
         assert!(looks_like_hetu("999999A0009")); // impossible date, still the shape
-        assert!(!looks_like_hetu("131052-308t"));
-        assert!(!looks_like_hetu("131052-308"));
-        assert!(!looks_like_hetu("131052G308T"));
-        assert!(!looks_like_hetu("x131052-308T"));
+        assert!(!looks_like_hetu("131052-928t"));
+        assert!(!looks_like_hetu("131052-928"));
+        assert!(!looks_like_hetu("131052G928T"));
+        assert!(!looks_like_hetu("x131052-928T"));
         assert!(!looks_like_hetu(""));
     }
 
@@ -1165,7 +1166,7 @@ mod tests {
         assert_eq!(mask("1234567890123456"), "****************");
         assert_eq!(mask("12345678901234567"), "****************…");
         assert_eq!(mask("1.2.246.537.6.1506.19008"), "*.*.***.***.*.**…");
-        assert!(!mask("131052-308T").chars().any(char::is_alphanumeric));
+        assert!(!mask("131052-928T").chars().any(char::is_alphanumeric));
     }
 
     // ----- y-tunnus -----
@@ -1592,11 +1593,11 @@ mod tests {
             texts.push((input.to_owned(), display));
             texts.push((input.to_owned(), debug));
         };
-        let good = make_hetu("131052", '-', "308");
+        let good = make_hetu("131052", '-', "928");
         let hetu_cases = [
             ("131052-30".to_owned(), HetuError::WrongShape),
-            (make_hetu("131052", 'G', "308"), HetuError::BadCenturySign),
-            (make_hetu("310252", '-', "308"), HetuError::ImpossibleDate),
+            (make_hetu("131052", 'G', "928"), HetuError::BadCenturySign),
+            (make_hetu("310252", '-', "928"), HetuError::ImpossibleDate),
             (
                 make_hetu("131052", '-', "001"),
                 HetuError::IndividualNumberOutOfRange,
