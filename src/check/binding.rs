@@ -5,6 +5,8 @@
 //! WARNING for a hint), `binding.phase-missing` (ERROR, only under a hard rule) and
 //! `binding.social-service` (ERROR, with the JSON pointer of the code).
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::check::findings::{Findings, finding};
@@ -12,7 +14,7 @@ use crate::check::header::{HeaderFacts, XmlAt, system_matches};
 use crate::check::report::{Finding, Severity};
 use crate::definitions::Definitions;
 use crate::definitions::bindings::{PhaseBinding, ServiceTaskBinding};
-use crate::definitions::structure::{Structure, escape_pointer};
+use crate::definitions::structure::{Structure, push_pointer_segment};
 use crate::msg;
 
 /// Sosiaalihuolto - Palvelutehtävä.
@@ -191,18 +193,21 @@ fn koodi_of<'v>(value: &'v Value, base: &str) -> Option<&'v str> {
 /// the document's.
 fn collect_social<'v>(
     value: &'v Value,
-    pointer: &str,
+    pointer: &mut String,
     task: Option<&'v str>,
     found: &mut Vec<SocialService<'v>>,
 ) {
     if let Some(code) = koodi_of(value, SOCIAL_SERVICE) {
         found.push(SocialService {
-            pointer: pointer.to_string(),
+            pointer: pointer.clone(),
             code,
             task,
         });
         return;
     }
+    // One pointer buffer for the whole walk: a segment is appended for a child and cut
+    // off again after it, so only found services cost an allocation.
+    let len = pointer.len();
     match value {
         Value::Object(object) => {
             let task = object
@@ -210,13 +215,23 @@ fn collect_social<'v>(
                 .find_map(|v| koodi_of(v, SERVICE_TASK))
                 .or(task);
             for (key, child) in object {
-                let at = format!("{pointer}/{}", escape_pointer(key));
-                collect_social(child, &at, task, found);
+                if !child.is_object() && !child.is_array() {
+                    continue;
+                }
+                push_pointer_segment(pointer, key);
+                collect_social(child, pointer, task, found);
+                pointer.truncate(len);
             }
         }
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                collect_social(child, &format!("{pointer}/{index}"), task, found);
+                if !child.is_object() && !child.is_array() {
+                    continue;
+                }
+                // Writing to a `String` cannot fail.
+                let _ = write!(pointer, "/{index}");
+                collect_social(child, pointer, task, found);
+                pointer.truncate(len);
             }
         }
         _ => {}
@@ -234,7 +249,7 @@ fn social_services(
 ) {
     let lang = out.lang;
     let mut found = Vec::new();
-    collect_social(content, "", document_task, &mut found);
+    collect_social(content, &mut String::new(), document_task, &mut found);
     for service in found {
         let Some(task) = service.task else {
             continue;
@@ -288,7 +303,7 @@ mod tests {
             }
         });
         let mut found = Vec::new();
-        collect_social(&content, "", Some("20"), &mut found);
+        collect_social(&content, &mut String::new(), Some("20"), &mut found);
         assert_eq!(
             found,
             vec![
@@ -311,7 +326,7 @@ mod tests {
     fn other_systems_are_not_social_services() {
         let content = json!({"a": {"system": "urn:oid:1.2.246.537.6.12220", "code": "2"}});
         let mut found = Vec::new();
-        collect_social(&content, "", Some("10"), &mut found);
+        collect_social(&content, &mut String::new(), Some("10"), &mut found);
         assert!(found.is_empty());
     }
 }

@@ -494,6 +494,17 @@ pub fn oid_date(oid: &str) -> Option<String> {
 }
 
 /// Escapes a key for an RFC 6901 pointer.
+/// Appends `/` and `key` escaped as an RFC 6901 segment to `pointer`, without allocating
+/// for keys that need no escape.
+pub fn push_pointer_segment(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    if key.contains(['~', '/']) {
+        pointer.push_str(&escape_pointer(key));
+    } else {
+        pointer.push_str(key);
+    }
+}
+
 pub fn escape_pointer(key: &str) -> String {
     if !key.contains(['~', '/']) {
         return key.to_string();

@@ -14,10 +14,9 @@
 //! data); element and attribute names may appear.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
-use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesDecl, BytesStart, Event};
 use quick_xml::name::{NamespaceError, QName, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -168,6 +167,8 @@ fn span(start: usize, end: usize) -> Span {
 
 /// Namespace index of an element or attribute in no namespace.
 const NO_NAMESPACE: u32 = u32::MAX;
+/// Namespace index under which namespace declarations are checked for duplicates.
+const DECLARATION: u32 = u32::MAX - 1;
 /// Parent index of the root element.
 const NO_PARENT: u32 = u32::MAX;
 
@@ -743,8 +744,9 @@ fn is_ncname(name: &str) -> bool {
 
 /// Whether `name` is a qualified name: `NCName` or `NCName:NCName`.
 fn is_qname(name: &str) -> bool {
-    match name.split_once(':') {
-        Some((prefix, local)) => is_ncname(prefix) && is_ncname(local),
+    match memchr::memchr(b':', name.as_bytes()) {
+        // `:` is ASCII, so both sides are on character boundaries.
+        Some(colon) => is_ncname(&name[..colon]) && is_ncname(&name[colon + 1..]),
         None => is_ncname(name),
     }
 }
@@ -756,16 +758,23 @@ fn is_xml_whitespace(s: &str) -> bool {
 
 /// Appends `raw` to `out` with XML 1.0 line-end normalization (CRLF and CR become LF).
 fn push_normalized_eols(out: &mut String, raw: &str) {
-    let mut rest = raw;
-    while let Some(cr) = rest.find('\r') {
-        out.push_str(&rest[..cr]);
-        out.push('\n');
-        rest = &rest[cr + 1..];
-        if let Some(after) = rest.strip_prefix('\n') {
-            rest = after;
+    let bytes = raw.as_bytes();
+    let mut start = 0;
+    for cr in memchr::memchr_iter(b'\r', bytes) {
+        if cr < start {
+            // The CR of a CRLF pair already written as one LF.
+            continue;
         }
+        // `\r` and `\n` are ASCII, so every cut is on a character boundary.
+        out.push_str(&raw[start..cr]);
+        out.push('\n');
+        start = if bytes.get(cr + 1) == Some(&b'\n') {
+            cr + 2
+        } else {
+            cr + 1
+        };
     }
-    out.push_str(rest);
+    out.push_str(&raw[start..]);
 }
 
 /// A failure while resolving a reference, before it gets a location.
@@ -881,17 +890,16 @@ impl<'s> LineCursor<'s> {
             self.line = 1;
             self.column = 1;
         }
-        // Byte scans (vectorised) rather than `str` pattern searches, which pay per match.
-        let segment = &self.src[self.offset..offset];
-        let bytes = segment.as_bytes();
-        match bytes.iter().rposition(|&b| b == b'\n') {
+        // memchr scans (vectorised): the last line end, then the line ends before it.
+        let bytes = &self.src.as_bytes()[self.offset..offset];
+        match memchr::memrchr(b'\n', bytes) {
             None => self.column = self.column.saturating_add(count_chars(bytes)),
             Some(last) => {
-                let newlines = bytes[..last].iter().filter(|&&b| b == b'\n').count() + 1;
+                let newlines = memchr::memchr_iter(b'\n', &bytes[..last]).count() + 1;
                 self.line = self
                     .line
                     .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-                self.column = 1u32.saturating_add(count_chars(&segment.as_bytes()[last + 1..]));
+                self.column = 1u32.saturating_add(count_chars(&bytes[last + 1..]));
             }
         }
         self.offset = offset;
@@ -910,6 +918,41 @@ fn count_chars(bytes: &[u8]) -> u32 {
         bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
     };
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The (namespace, local name) pairs of one start tag's attributes, for the duplicate
+/// check: a linear scan for the usual handful, a hash set beyond that (so a tag with many
+/// attributes stays linear).
+#[derive(Default)]
+struct SeenAttributes<'s> {
+    small: Vec<(u32, &'s str)>,
+    large: HashSet<(u32, &'s str)>,
+}
+
+impl<'s> SeenAttributes<'s> {
+    const SMALL: usize = 16;
+
+    fn clear(&mut self) {
+        self.small.clear();
+        if !self.large.is_empty() {
+            self.large.clear();
+        }
+    }
+
+    /// Records the pair; true when the tag already had it.
+    fn insert(&mut self, ns: u32, local: &'s str) -> bool {
+        if self.small.len() < Self::SMALL {
+            if self.small.contains(&(ns, local)) {
+                return true;
+            }
+            self.small.push((ns, local));
+            return false;
+        }
+        if self.large.is_empty() {
+            self.large.extend(self.small.iter().copied());
+        }
+        !self.large.insert((ns, local))
+    }
 }
 
 /// An open element during parsing.
@@ -937,6 +980,8 @@ struct Parser<'s, 'l> {
     /// Text of all open elements, innermost last (see [`Frame::text_start`]).
     text: String,
     root_done: bool,
+    /// Attribute names of the start tag being read.
+    seen: SeenAttributes<'s>,
 }
 
 impl<'s, 'l> Parser<'s, 'l> {
@@ -955,6 +1000,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             stack: Vec::new(),
             text: String::new(),
             root_done: false,
+            seen: SeenAttributes::default(),
         }
     }
 
@@ -1180,6 +1226,11 @@ impl<'s, 'l> Parser<'s, 'l> {
     }
 
     /// Appends the attributes of `start` (namespace declarations excluded) to the arena.
+    ///
+    /// The attribute text is scanned here rather than through quick-xml's attribute
+    /// iterator: one pass with `memchr` for the closing quote, names checked once, and
+    /// duplicates found by namespace and local name (which also catches the same
+    /// attribute written through two prefixes bound to one namespace).
     fn attributes(
         &mut self,
         reader: &NsReader<&[u8]>,
@@ -1187,9 +1238,35 @@ impl<'s, 'l> Parser<'s, 'l> {
         qname: &str,
         before: usize,
     ) -> Result<(), XmlError> {
-        let first = self.attributes.len();
+        let raw = start.attributes_raw();
+        if raw.is_empty() {
+            return Ok(());
+        }
+        let src = self.src;
+        let Some(base) = self.offset_of(raw) else {
+            // Events of a `&str` reader always borrow from the source.
+            return Err(self.error(XmlErrorKind::NotWellFormed, "malformed start tag", before));
+        };
+        let bytes = raw.as_bytes();
+        let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        self.seen.clear();
         let mut count = 0usize;
-        for attribute in start.attributes() {
+        let mut i = 0;
+        loop {
+            let gap = i;
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+            if i == gap {
+                return Err(self.error(
+                    XmlErrorKind::NotWellFormed,
+                    format!("attributes of element `{qname}` must be separated by whitespace"),
+                    base + i,
+                ));
+            }
             count += 1;
             if count > self.limits.max_attributes_per_element {
                 return Err(self.error(
@@ -1201,12 +1278,13 @@ impl<'s, 'l> Parser<'s, 'l> {
                     before,
                 ));
             }
-            let attribute = match attribute {
-                Ok(a) => a,
-                Err(e) => return Err(self.attr_error(&e, qname, before)),
-            };
-            let key = attribute.key.as_ref();
-            let key_offset = self.offset_of(key).unwrap_or(before);
+            let key_start = i;
+            while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'=' {
+                i += 1;
+            }
+            // Name boundaries are ASCII bytes, so slicing stays on character boundaries.
+            let key = &src[base + key_start..base + i];
+            let key_offset = base + key_start;
             if !is_qname(key) {
                 return Err(self.error(
                     XmlErrorKind::NotWellFormed,
@@ -1214,51 +1292,96 @@ impl<'s, 'l> Parser<'s, 'l> {
                     key_offset,
                 ));
             }
-            let raw = &*attribute.value;
-            let value_offset = self.offset_of(raw).unwrap_or(key_offset);
-            let arena_len = self.strings.len();
-            let value = self.attribute_value(raw, value_offset, key)?;
-            if attribute.key.as_namespace_binding().is_some() {
-                // Checked like any value, but not kept: declarations are not attributes.
-                self.strings.truncate(arena_len);
-                continue;
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
             }
-            let (resolved, local) = reader.resolver().resolve_attribute(QName(key));
-            let ns = match resolved {
-                ResolveResult::Bound(ns) if ns.into_inner() == XMLNS_NAMESPACE => {
+            if bytes.get(i) != Some(&b'=') {
+                return Err(self.error(
+                    XmlErrorKind::NotWellFormed,
+                    format!("attribute name in element `{qname}` must be followed by `=`"),
+                    base + i,
+                ));
+            }
+            i += 1;
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
+            }
+            let quote = match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                Some(_) => {
                     return Err(self.error(
-                        XmlErrorKind::Namespace,
-                        format!("attribute `{key}` uses the reserved prefix `xmlns`"),
-                        key_offset,
+                        XmlErrorKind::NotWellFormed,
+                        format!("attribute value in element `{qname}` is not quoted"),
+                        base + i,
                     ));
                 }
-                ResolveResult::Bound(ns) => self.intern(ns.into_inner()),
-                ResolveResult::Unbound => NO_NAMESPACE,
-                ResolveResult::Unknown(prefix) => {
+                None => {
                     return Err(self.error(
-                        XmlErrorKind::Namespace,
-                        format!("namespace prefix `{prefix}` of attribute `{key}` is not declared"),
-                        key_offset,
+                        XmlErrorKind::NotWellFormed,
+                        format!("attribute in element `{qname}` has no value after `=`"),
+                        base + i,
                     ));
                 }
             };
-            let local = local.as_ref();
-            if ns != NO_NAMESPACE {
-                let strings = &self.strings;
-                let duplicate = self.attributes[first..].iter().any(|a| {
-                    a.ns == ns
-                        && &strings[a.local.start as usize..(a.local.start + a.local.len) as usize]
-                            == local
-                });
-                if duplicate {
-                    return Err(self.error(
-                        XmlErrorKind::DuplicateAttribute,
-                        format!(
-                            "attribute `{key}` of element `{qname}` duplicates another attribute with the same namespace and local name"
-                        ),
-                        key_offset,
-                    ));
+            let value_start = i + 1;
+            let Some(len) = memchr::memchr(quote, &bytes[value_start..]) else {
+                return Err(self.error(
+                    XmlErrorKind::NotWellFormed,
+                    format!("attribute value in element `{qname}` is missing its closing quote"),
+                    base + i,
+                ));
+            };
+            i = value_start + len + 1;
+            let value_offset = base + value_start;
+            let raw_value = &src[value_offset..value_offset + len];
+            let arena_len = self.strings.len();
+            let value = self.attribute_value(raw_value, value_offset, key)?;
+            let declaration = key == "xmlns" || key.starts_with("xmlns:");
+            let (ns, local) = if declaration {
+                // Checked like any value, but not kept: declarations are not attributes.
+                self.strings.truncate(arena_len);
+                (DECLARATION, key)
+            } else {
+                match memchr::memchr(b':', key.as_bytes()).map(|colon| &key[colon + 1..]) {
+                    None => (NO_NAMESPACE, key),
+                    Some(local) => {
+                        let (resolved, _) = reader.resolver().resolve_attribute(QName(key));
+                        match resolved {
+                            ResolveResult::Bound(ns) if ns.into_inner() == XMLNS_NAMESPACE => {
+                                return Err(self.error(
+                                    XmlErrorKind::Namespace,
+                                    format!("attribute `{key}` uses the reserved prefix `xmlns`"),
+                                    key_offset,
+                                ));
+                            }
+                            ResolveResult::Bound(ns) => (self.intern(ns.into_inner()), local),
+                            ResolveResult::Unbound => (NO_NAMESPACE, local),
+                            ResolveResult::Unknown(prefix) => {
+                                return Err(self.error(
+                                    XmlErrorKind::Namespace,
+                                    format!(
+                                        "namespace prefix `{prefix}` of attribute `{key}` is not declared"
+                                    ),
+                                    key_offset,
+                                ));
+                            }
+                        }
+                    }
                 }
+            };
+            if self.seen.insert(ns, local) {
+                // Already seen in this tag.
+                let message = if local.len() == key.len() {
+                    format!("duplicate attribute in element `{qname}`")
+                } else {
+                    format!(
+                        "attribute `{key}` of element `{qname}` duplicates another attribute with the same namespace and local name"
+                    )
+                };
+                return Err(self.error(XmlErrorKind::DuplicateAttribute, message, key_offset));
+            }
+            if declaration {
+                continue;
             }
             let local = self.push_str(local);
             self.attributes.push(AttributeData { ns, local, value });
@@ -1484,38 +1607,6 @@ impl<'s, 'l> Parser<'s, 'l> {
             format!("{shown}: {expected}"),
             before,
         ))
-    }
-
-    fn attr_error(&mut self, error: &AttrError, qname: &str, before: usize) -> XmlError {
-        // Positions in `AttrError` are relative to the tag content, which starts after `<`.
-        let (kind, message, position) = match *error {
-            AttrError::Duplicated(at, _) => (
-                XmlErrorKind::DuplicateAttribute,
-                format!("duplicate attribute in element `{qname}`"),
-                at,
-            ),
-            AttrError::ExpectedEq(at) => (
-                XmlErrorKind::NotWellFormed,
-                format!("attribute name in element `{qname}` must be followed by `=`"),
-                at,
-            ),
-            AttrError::ExpectedValue(at) => (
-                XmlErrorKind::NotWellFormed,
-                format!("attribute in element `{qname}` has no value after `=`"),
-                at,
-            ),
-            AttrError::UnquotedValue(at) => (
-                XmlErrorKind::NotWellFormed,
-                format!("attribute value in element `{qname}` is not quoted"),
-                at,
-            ),
-            AttrError::ExpectedQuote(at, _) => (
-                XmlErrorKind::NotWellFormed,
-                format!("attribute value in element `{qname}` is missing its closing quote"),
-                at,
-            ),
-        };
-        self.error(kind, message, before + 1 + position)
     }
 
     fn map_reader_error(&mut self, error: &QxError, at: usize) -> XmlError {
@@ -2057,6 +2148,36 @@ mod tests {
         assert_err("<a v='<'/>", XmlErrorKind::NotWellFormed, 1, 7);
         assert_err("<a>]]></a>", XmlErrorKind::NotWellFormed, 1, 4);
         assert_err("<a>\n<!-- x", XmlErrorKind::NotWellFormed, 2, 1);
+    }
+
+    #[test]
+    fn malformed_attributes_are_refused_where_they_go_wrong() {
+        // No whitespace between two attributes.
+        let e = assert_err("<a x='1'y='2'/>", XmlErrorKind::NotWellFormed, 1, 9);
+        assert!(e.message.contains("whitespace"), "{e}");
+        let e = assert_err("<a x y='2'/>", XmlErrorKind::NotWellFormed, 1, 6);
+        assert!(e.message.contains("followed by `=`"), "{e}");
+        let e = assert_err("<a\n x=/>", XmlErrorKind::NotWellFormed, 2, 4);
+        assert!(e.message.contains("no value"), "{e}");
+        let e = assert_err("<a\n x=1 />", XmlErrorKind::NotWellFormed, 2, 4);
+        assert!(e.message.contains("not quoted"), "{e}");
+        let e = assert_err("<a x = 'never closed/>", XmlErrorKind::NotWellFormed, 1, 1);
+        assert!(e.message.contains("not closed"), "{e}");
+        // Namespace declarations are attributes for the duplicate check.
+        assert_err(
+            "<a xmlns:p='urn:x' xmlns:p='urn:y'/>",
+            XmlErrorKind::DuplicateAttribute,
+            1,
+            20,
+        );
+        // Past the linear scan's handful, the hashed check finds the same duplicate.
+        let many: String = (0..40).map(|i| format!(" a{i}='1'")).collect();
+        let xml = format!("<a{many} a7='2'/>");
+        let column = u32::try_from(xml.len() - "a7='2'/>".len() + 1).unwrap();
+        assert_err(&xml, XmlErrorKind::DuplicateAttribute, 1, column);
+        let doc = ok(&format!("<a{many}/>"));
+        assert_eq!(doc.root().attrs().len(), 40);
+        assert_eq!(doc.root().attr("a39"), Some("1"));
     }
 
     #[test]
