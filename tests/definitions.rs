@@ -60,11 +60,16 @@ fn embedded_and_official_give_the_same_element_tables_and_rules() {
     assert_eq!(embedded.len(), official.len());
     for structure in official.iter() {
         let twin = embedded.get(structure.oid()).unwrap();
-        assert_eq!(twin.rules, structure.rules, "{}", structure.oid());
-        assert_eq!(twin.text_only, structure.text_only, "{}", structure.oid());
+        assert_eq!(twin.rules(), structure.rules(), "{}", structure.oid());
+        assert_eq!(
+            twin.text_only(),
+            structure.text_only(),
+            "{}",
+            structure.oid()
+        );
         let keys =
             |s: &rakenne::definitions::structure::Structure| -> Vec<(String, String, bool, bool)> {
-                s.elements
+                s.elements()
                     .iter()
                     .map(|e| {
                         (
@@ -90,7 +95,7 @@ fn the_asiakkuusasiakirja_service_unit_rule_spans_two_levels() {
         .get("1.2.246.537.6.1505.1.2023.6.1")
         .unwrap();
     let rule = structure
-        .rules
+        .rules()
         .iter()
         .find(|r| {
             r.members

@@ -478,7 +478,7 @@ async fn browse_lists_structures_and_gets_one_with_its_element_tree() {
         .into_inner();
     let structure = catalog.get(OID).unwrap();
     assert_eq!(got.structure.unwrap().oid, OID);
-    assert_eq!(got.elements.len(), structure.elements.len());
+    assert_eq!(got.elements.len(), structure.elements().len());
     let root = &got.elements[0];
     assert_eq!(root.parent, None);
     assert_eq!(root.depth, 0);
@@ -499,7 +499,7 @@ async fn browse_lists_structures_and_gets_one_with_its_element_tree() {
     assert_eq!(sukunimi.representation, "Nimi");
     assert_eq!(sukunimi.cardinality, "1..1");
     assert!(got.elements.iter().any(|e| e.henkilotunnus));
-    assert_eq!(got.rules.len(), structure.rules.len());
+    assert_eq!(got.rules.len(), structure.rules().len());
     assert_eq!(
         got.rules[0].kind,
         pb::conditional_rule::Kind::AtLeastOne as i32

@@ -109,7 +109,7 @@ fn schema_rules(structure: &Structure, content: &Value, out: &mut Findings, stat
                     .at_pointer(&pointer);
                 let name = match structure.element_at(&pointer) {
                     Some(index) => {
-                        let element = &structure.elements[named(structure, index)];
+                        let element = &structure.elements()[named(structure, index)];
                         states.missing_required.insert(named(structure, index));
                         f = f.about(element);
                         element_name(element, lang).to_string()
@@ -151,10 +151,10 @@ fn schema_rules(structure: &Structure, content: &Value, out: &mut Findings, stat
                 let mut f = finding(rule, Severity::Error, message).at_pointer(&at);
                 if let Some(index) = index {
                     states.invalid.insert(index);
-                    f = f.about(&structure.elements[index]);
+                    f = f.about(&structure.elements()[index]);
                     f.message = format!(
                         "{}: {}",
-                        element_name(&structure.elements[index], lang),
+                        element_name(&structure.elements()[index], lang),
                         f.message
                     );
                 }
@@ -246,7 +246,7 @@ fn text_rules(
     let lang = out.lang;
     let mut indices = Vec::new();
     for &index in structure.text_rule_elements() {
-        let element = &structure.elements[index];
+        let element = &structure.elements()[index];
         let steps = structure.value_steps(index);
         let is_hetu = element.is_hetu();
         let is_ytunnus = element.name.fi == "Y-tunnus";
@@ -481,7 +481,7 @@ fn conditional_rules(
     states: &mut States,
 ) {
     let lang = out.lang;
-    for rule in &structure.rules {
+    for rule in structure.rules() {
         for violation in rule.evaluate(content) {
             let members: Vec<&Element> = rule
                 .members
@@ -489,14 +489,14 @@ fn conditional_rules(
                 .filter_map(|m| structure.element_by_template(m))
                 .map(|i| {
                     states.missing_conditional.insert(i);
-                    &structure.elements[i]
+                    &structure.elements()[i]
                 })
                 .collect();
             let names: Vec<&str> = members.iter().map(|e| element_name(e, lang)).collect();
             let condition = rule
                 .condition()
                 .and_then(|c| structure.element_by_template(c))
-                .map(|i| element_name(&structure.elements[i], lang).to_string());
+                .map(|i| element_name(&structure.elements()[i], lang).to_string());
             let message = match condition {
                 Some(condition) => msg!(
                     lang,
@@ -583,8 +583,8 @@ fn header_hetu_rule(
 fn field_table(structure: &Structure, content: &Value, states: &States) -> ContentResult {
     let mut fields = Vec::new();
     let mut coverage = Coverage::default();
-    let mut counts: Vec<Option<usize>> = vec![None; structure.elements.len()];
-    for (index, element) in structure.elements.iter().enumerate() {
+    let mut counts: Vec<Option<usize>> = vec![None; structure.elements().len()];
+    for (index, element) in structure.elements().iter().enumerate() {
         if element.name.fi.is_empty() {
             continue;
         }

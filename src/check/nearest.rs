@@ -23,7 +23,7 @@ pub fn nearest(catalog: &Catalog, content: &Value, n: usize) -> Vec<Nearest> {
         .iter()
         .filter_map(|structure| {
             let own: BTreeSet<&str> = structure
-                .elements
+                .elements()
                 .iter()
                 .map(|e| e.key.as_str())
                 .filter(|k| !VALUE_PARTS.contains(k))

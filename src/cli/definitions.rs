@@ -64,12 +64,12 @@ fn check(source: &DefinitionsSource, verbose: bool) -> anyhow::Result<ExitCode> 
     let (mut conditional, mut text_only, mut rules) = (0, 0, 0);
     for structure in catalog.iter() {
         conditional += structure
-            .elements
+            .elements()
             .iter()
             .filter(|e| e.conditional_required)
             .count();
-        text_only += structure.text_only.len();
-        rules += structure.rules.len();
+        text_only += structure.text_only().len();
+        rules += structure.rules().len();
     }
     writeln!(
         out,
@@ -93,8 +93,8 @@ fn check(source: &DefinitionsSource, verbose: bool) -> anyhow::Result<ExitCode> 
     )?;
     if verbose {
         for structure in catalog.iter() {
-            for &i in &structure.text_only {
-                let element = &structure.elements[i];
+            for &i in structure.text_only() {
+                let element = &structure.elements()[i];
                 writeln!(
                     out,
                     "  text only: {} {} ({})",
@@ -272,10 +272,10 @@ fn show(source: &DefinitionsSource, wanted: &str, lang: Lang) -> anyhow::Result<
             writeln!(out, "{indent}    note: {}", note.get(lang))?;
         }
     }
-    if !structure.rules.is_empty() {
+    if !structure.rules().is_empty() {
         writeln!(out)?;
         writeln!(out, "conditional rules:")?;
-        for rule in &structure.rules {
+        for rule in structure.rules() {
             writeln!(
                 out,
                 "  {:?} at {}: {}",

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use rakenne::check::report::{Report, Severity, Verdict};
+use rakenne::check::report::{
+    Coverage, DocumentFacts, FieldRow, Finding, Nearest, Report, Severity, StructureRef, Verdict,
+};
 use rakenne::check::{CheckOptions, Engine, Format};
 use rakenne::definitions::Lang;
 use rakenne::report::junit::JunitSuite;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
 
@@ -147,7 +149,8 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         Colour::Never => false,
         Colour::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered, and flushed after each document: one write per report, not per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut all_ok = true;
     let mut errors = false;
     let mut junit = (args.output == Output::Junit).then(|| JunitSuite::new("rakenne validate"));
@@ -193,10 +196,12 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        out.flush()?;
     }
     if let Some(junit) = &junit {
         junit.write(&mut out)?;
     }
+    out.flush()?;
     Ok(ExitCode::from(if errors {
         EXIT_ERROR
     } else if all_ok {
@@ -206,36 +211,35 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// The JSON form of one report (the `--output json` line).
-pub fn json_report(file: &Path, frame: Option<&Path>, report: &Report) -> serde_json::Value {
-    let findings: Vec<serde_json::Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "severity": f.severity,
-                "pointer": f.pointer,
-                "path": f.path,
-                "line": f.line,
-                "column": f.column,
-                "element": f.element,
-                "message": f.message,
-            })
-        })
-        .collect();
-    json!({
-        "file": file.display().to_string(),
-        "frame": frame.map(|f| f.display().to_string()),
-        "verdict": report.verdict,
-        "structure": report.structure,
-        "findings": findings,
-        "findings_omitted": report.findings_omitted,
-        "fields": report.fields,
-        "coverage": report.coverage,
-        "nearest": report.nearest,
-        "document": report.document,
-    })
+/// The JSON form of one report (the `--output json` line), serialised straight from the
+/// report (no intermediate JSON tree).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    file: String,
+    frame: Option<String>,
+    verdict: Verdict,
+    structure: &'a Option<StructureRef>,
+    findings: &'a [Finding],
+    findings_omitted: usize,
+    fields: &'a [FieldRow],
+    coverage: &'a Option<Coverage>,
+    nearest: &'a [Nearest],
+    document: &'a DocumentFacts,
+}
+
+fn json_report<'a>(file: &Path, frame: Option<&Path>, report: &'a Report) -> JsonReport<'a> {
+    JsonReport {
+        file: file.display().to_string(),
+        frame: frame.map(|f| f.display().to_string()),
+        verdict: report.verdict,
+        structure: &report.structure,
+        findings: &report.findings,
+        findings_omitted: report.findings_omitted,
+        fields: &report.fields,
+        coverage: &report.coverage,
+        nearest: &report.nearest,
+        document: &report.document,
+    }
 }
 
 fn paint(text: &str, code: &str, colour: bool) -> String {

@@ -73,13 +73,15 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The national catalog built into the binary.
+    /// The national catalog built into the binary. Only each structure's identity is read
+    /// now; element tables and validators are built on first use, or all at once by
+    /// [`Catalog::compile_all`] (the service does that before it reports SERVING).
     pub fn embedded() -> Result<Self, CatalogError> {
         let sources = embedded::SOSMETA
             .iter()
             .map(|(name, text)| (format!("embedded:{name}"), Cow::Borrowed(text.as_bytes())))
             .collect();
-        Self::from_sources(sources, Origin::Embedded)
+        Self::read_sources(sources, Origin::Embedded, Read::Lazy)
     }
 
     /// The embedded files as (file name, stripped JSON text), for comparing with a fresh strip.
@@ -120,15 +122,24 @@ impl Catalog {
         catalog
     }
 
-    /// Parses every source in parallel; files that fail are reported, the rest load.
+    /// Parses every source in parallel, element tables included; files that fail are
+    /// reported, the rest load.
     pub fn from_sources(
         sources: Vec<(String, Cow<'static, [u8]>)>,
         origin: Origin,
     ) -> Result<Self, CatalogError> {
+        Self::read_sources(sources, origin, Read::Full)
+    }
+
+    fn read_sources(
+        sources: Vec<(String, Cow<'static, [u8]>)>,
+        origin: Origin,
+        read: Read,
+    ) -> Result<Self, CatalogError> {
         let files = sources.len();
         let parsed: Vec<Result<Structure, LoadFailure>> = sources
             .into_par_iter()
-            .map(|(name, bytes)| parse_source(&name, bytes))
+            .map(|(name, bytes)| parse_source(&name, bytes, read))
             .collect();
         let mut catalog = Self {
             structures: Vec::new(),
@@ -186,12 +197,13 @@ impl Catalog {
         }
     }
 
-    /// Compiles every structure's validator on all cores; returns the ones that failed.
+    /// Builds every structure's element table and compiles its validator on all cores;
+    /// returns the ones that failed.
     pub fn compile_all(&self) -> Vec<LoadFailure> {
         self.structures
             .par_iter()
             .filter_map(|s| {
-                s.validator().err().map(|error| LoadFailure {
+                s.prepare().err().map(|error| LoadFailure {
                     file: s.source.clone(),
                     pointer: error.pointer,
                     message: error.message,
@@ -263,8 +275,25 @@ impl Catalog {
     }
 }
 
-fn parse_source(name: &str, bytes: Cow<'static, [u8]>) -> Result<Structure, LoadFailure> {
-    Structure::from_json(bytes, name).map_err(|error| LoadFailure {
+/// How much of a structure is read when the catalog loads.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// Identity and element table (a broken file is reported at once).
+    Full,
+    /// Identity only; the table is built on first use.
+    Lazy,
+}
+
+fn parse_source(
+    name: &str,
+    bytes: Cow<'static, [u8]>,
+    read: Read,
+) -> Result<Structure, LoadFailure> {
+    let structure = match read {
+        Read::Full => Structure::from_json(bytes, name),
+        Read::Lazy => Structure::from_json_lazy(bytes, name),
+    };
+    structure.map_err(|error| LoadFailure {
         file: name.to_string(),
         pointer: error.pointer,
         message: error.message,
@@ -362,5 +391,57 @@ mod tests {
         assert!(catalog.failures.is_empty(), "{:?}", catalog.failures);
         assert_eq!(catalog.len(), catalog.files);
         assert!(catalog.compile_all().is_empty());
+    }
+
+    #[test]
+    fn embedded_structures_read_lazily_equal_their_full_reading() {
+        let lazy = Catalog::embedded().unwrap();
+        assert!(lazy.iter().all(|s| !s.is_built()), "nothing built at load");
+        for (name, text) in Catalog::embedded_sources() {
+            let full = Structure::from_json(Cow::Borrowed(text.as_bytes()), name).unwrap();
+            let structure = lazy.get(full.oid()).unwrap();
+            assert_eq!(
+                format!("{:?}", structure.meta),
+                format!("{:?}", full.meta),
+                "{name}"
+            );
+            assert_eq!(structure.type_code, full.type_code, "{name}");
+            assert_eq!(structure.root_key, full.root_key, "{name}");
+            assert_eq!(structure.name(), full.name(), "{name}");
+            assert_eq!(structure.name(), &full.elements()[0].name, "{name}");
+            assert!(!structure.is_built());
+            assert_eq!(
+                format!("{:?}", structure.elements()),
+                format!("{:?}", full.elements()),
+                "{name}"
+            );
+            assert_eq!(structure.rules(), full.rules(), "{name}");
+            assert_eq!(structure.text_only(), full.text_only(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_lazy_head_is_checked_like_a_full_reading() {
+        for (schema, pointer) in [
+            (
+                serde_json::json!({"required": ["a"], "properties": {"a": {}}}),
+                "/sosmeta",
+            ),
+            (
+                serde_json::json!({
+                    "sosmeta": {"oid": "1.2.246.537.6.1506.1.2020.1.1", "documentType": "Arvio",
+                                "documentDefinitionVersion": "2020-01-01"},
+                    "required": ["a", "b"],
+                    "properties": {"a": {}, "b": {}}
+                }),
+                "/required",
+            ),
+        ] {
+            let text: Cow<'static, [u8]> = Cow::Owned(schema.to_string().into_bytes());
+            let full = Structure::from_json(text.clone(), "x.json").unwrap_err();
+            let lazy = Structure::from_json_lazy(text, "x.json").unwrap_err();
+            assert_eq!(full.pointer, pointer);
+            assert_eq!(lazy.pointer, pointer);
+        }
     }
 }

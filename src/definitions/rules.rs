@@ -691,7 +691,7 @@ mod tests {
         ] {
             let structure = Structure::from_schema(person_schema(text), "t").unwrap();
             let either = structure
-                .rules
+                .rules()
                 .iter()
                 .find(|r| r.kind == RuleKind::AtLeastOne)
                 .unwrap_or_else(|| panic!("no rule from {text:?}"));
@@ -703,7 +703,7 @@ mod tests {
                     "/arvio/asiakas/*/tilapainen_yksilointitunnus"
                 ]
             );
-            assert!(structure.text_only.is_empty(), "{text}");
+            assert!(structure.text_only().is_empty(), "{text}");
         }
     }
 
@@ -716,9 +716,9 @@ mod tests {
         .unwrap();
         // The henkilötunnus and temporary id are not covered; the answer rule is.
         let text_only: Vec<&str> = structure
-            .text_only
+            .text_only()
             .iter()
-            .map(|&i| structure.elements[i].key.as_str())
+            .map(|&i| structure.elements()[i].key.as_str())
             .collect();
         assert_eq!(text_only, ["henkilotunnus", "tilapainen_yksilointitunnus"]);
     }
@@ -733,7 +733,7 @@ mod tests {
         )
         .unwrap();
         let rule = structure
-            .rules
+            .rules()
             .iter()
             .find(|r| r.kind == RuleKind::AtLeastOne)
             .unwrap();
@@ -758,7 +758,7 @@ mod tests {
     fn evaluates_required_if_answered_no() {
         let structure = Structure::from_schema(person_schema("-"), "t").unwrap();
         let rule = structure
-            .rules
+            .rules()
             .iter()
             .find(|r| matches!(r.kind, RuleKind::RequiredIfAnswer { .. }))
             .expect("answer rule");
@@ -789,9 +789,9 @@ mod tests {
         )
         .unwrap();
         let mut stripped = person_schema("-");
-        stripped["sosmeta"][RULES_KEY] = serde_json::to_value(&structure.rules).unwrap();
+        stripped["sosmeta"][RULES_KEY] = serde_json::to_value(structure.rules()).unwrap();
         let again = Structure::from_schema(stripped.clone(), "t").unwrap();
-        assert_eq!(again.rules, structure.rules);
+        assert_eq!(again.rules(), structure.rules());
         stripped["sosmeta"][RULES_KEY][0]["members"][0] = json!("/arvio/puuttuu");
         let error = Structure::from_schema(stripped, "t").unwrap_err();
         assert!(

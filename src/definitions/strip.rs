@@ -46,10 +46,10 @@ const ELEMENT_KEYS: &[&str] = &[
 /// The stripped rendition of a structure's schema, with its recognised rules.
 pub fn strip(structure: &Structure) -> Value {
     let mut stripped = strip_value(&structure.schema(), true);
-    if !structure.rules.is_empty()
+    if !structure.rules().is_empty()
         && let Some(sosmeta) = stripped.get_mut("sosmeta").and_then(Value::as_object_mut)
     {
-        let rules = serde_json::to_value(&structure.rules).expect("rules serialise");
+        let rules = serde_json::to_value(structure.rules()).expect("rules serialise");
         sosmeta.insert(RULES_KEY.to_string(), rules);
     }
     stripped
@@ -158,8 +158,8 @@ mod tests {
         );
         // The stripped rendition reads back as the same structure.
         let again = Structure::from_schema(stripped, "t").unwrap();
-        assert_eq!(again.elements.len(), structure.elements.len());
-        assert_eq!(again.elements[1].key, "description");
-        assert!(again.elements[1].implementation_note.is_none());
+        assert_eq!(again.elements().len(), structure.elements().len());
+        assert_eq!(again.elements()[1].key, "description");
+        assert!(again.elements()[1].implementation_note.is_none());
     }
 }

@@ -187,8 +187,13 @@ pub struct StructureMeta {
     pub author: Option<String>,
 }
 
-/// A national structure with its element table and rules; the compiled validator is
-/// built on first use (or eagerly by `Catalog::compile_all`).
+/// A national structure: its identity (always there), and its element table, rules and
+/// compiled validator, each built on first use or eagerly by `Catalog::compile_all`.
+///
+/// A structure read with [`Structure::from_json`] has its table built at once (so a broken
+/// file is reported when loaded); one read with [`Structure::from_json_lazy`] (the
+/// embedded catalog, checked by tests) reads only its identity, which lets a command that
+/// checks one document start without building all 202 tables.
 pub struct Structure {
     pub meta: StructureMeta,
     /// The specific document type: the 6th arc of the OID (e.g. `15007`), or the document
@@ -196,17 +201,24 @@ pub struct Structure {
     pub type_code: String,
     /// The single required root key of the content.
     pub root_key: String,
-    /// The element table in definition order; index 0 is the root content element.
-    pub elements: Vec<Element>,
-    pub rules: Vec<ConditionalRule>,
-    /// Indices of `conditionalRequired` elements that no machine rule covers.
-    pub text_only: Vec<usize>,
+    /// The root element's name, which is the structure's name.
+    name: LangText,
     /// Where the structure was read from (a file name, or `embedded:<name>`).
     pub source: String,
     /// The schema as JSON text. The parsed tree is not kept: it is several times larger
-    /// than its text, and is needed only to compile (once) and to strip (by the CLI).
+    /// than its text, and is needed only to build the table, compile (once) and strip.
     schema_json: Cow<'static, [u8]>,
+    table: OnceLock<Table>,
     validator: OnceLock<Result<Arc<jsonschema::Validator>, String>>,
+}
+
+/// What a structure's schema says about its elements, built from the schema tree.
+struct Table {
+    /// The element table in definition order; index 0 is the root content element.
+    elements: Vec<Element>,
+    rules: Vec<ConditionalRule>,
+    /// Indices of `conditionalRequired` elements that no machine rule covers.
+    text_only: Vec<usize>,
     /// Per element, the steps from the content to each of its values (through the array
     /// items when repeatable), split once here rather than once per check.
     value_steps: Vec<Vec<Step>>,
@@ -219,12 +231,41 @@ pub struct Structure {
     client_hetu_elements: Vec<usize>,
 }
 
+/// The identity of a structure, read from its schema without the element table.
+struct Head {
+    meta: StructureMeta,
+    type_code: String,
+    root_key: String,
+    name: LangText,
+}
+
+/// The parts of a schema [`Head`] is read from; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct RawHead {
+    sosmeta: Option<Map<String, Value>>,
+    required: Option<Value>,
+    properties: Option<std::collections::HashMap<String, RawElementHead>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawElementHead {
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    sosmeta: Option<Map<String, Value>>,
+    items: Option<RawItemsHead>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawItemsHead {
+    sosmeta: Option<Map<String, Value>>,
+}
+
 impl std::fmt::Debug for Structure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Structure")
             .field("oid", &self.meta.oid)
             .field("root_key", &self.root_key)
-            .field("elements", &self.elements.len())
+            .field("table_built", &self.table.get().is_some())
             .finish()
     }
 }
@@ -237,16 +278,38 @@ impl Structure {
     }
 
     /// Reads a structure from the JSON text of a Sosmeta JSON Schema (a UTF-8 byte order
-    /// mark is allowed); the text is kept, the parsed tree is not.
+    /// mark is allowed) and builds its element table; the text is kept, the parsed tree is
+    /// not.
     pub fn from_json(json: Cow<'static, [u8]>, source: &str) -> Result<Self, StructureError> {
-        let json = match json {
-            Cow::Borrowed(bytes) => Cow::Borrowed(bytes.strip_prefix(BOM).unwrap_or(bytes)),
-            Cow::Owned(bytes) if bytes.starts_with(BOM) => Cow::Owned(bytes[BOM.len()..].to_vec()),
-            owned => owned,
-        };
+        let json = without_bom(json);
         let schema: Value = serde_json::from_slice(&json)
             .map_err(|error| StructureError::new("", format!("not valid JSON: {error}")))?;
         Self::build(&schema, json, source)
+    }
+
+    /// Reads only the identity of a structure (OID, names, root key) from the JSON text of
+    /// a Sosmeta JSON Schema; the element table is built on first use. Meant for schemas
+    /// known to build (the embedded catalog, which the tests build in full): a table that
+    /// fails to build later is a defect of the binary, not of the input.
+    pub fn from_json_lazy(json: Cow<'static, [u8]>, source: &str) -> Result<Self, StructureError> {
+        let json = without_bom(json);
+        let raw: RawHead = serde_json::from_slice(&json)
+            .map_err(|error| StructureError::new("", format!("not valid JSON: {error}")))?;
+        let head = read_head(raw)?;
+        Ok(Self::assemble(head, json, source))
+    }
+
+    fn assemble(head: Head, schema_json: Cow<'static, [u8]>, source: &str) -> Self {
+        Self {
+            meta: head.meta,
+            type_code: head.type_code,
+            root_key: head.root_key,
+            name: head.name,
+            source: source.to_string(),
+            schema_json,
+            table: OnceLock::new(),
+            validator: OnceLock::new(),
+        }
     }
 
     fn build(
@@ -271,21 +334,175 @@ impl Structure {
             .unwrap_or_default();
         let root_key = match required.as_slice() {
             [key] if properties.contains_key(*key) => (*key).to_string(),
-            _ => {
-                return Err(StructureError::new(
-                    "/required",
-                    "expected exactly one required root key defined in properties",
-                ));
-            }
+            _ => return Err(root_key_error()),
         };
+        let table = Table::build(root, &root_key)?;
+        let name = table.elements[0].name.clone();
+        let structure = Self::assemble(
+            Head {
+                meta,
+                type_code,
+                root_key,
+                name,
+            },
+            schema_json,
+            source,
+        );
+        // A fresh lock: this cannot fail.
+        let _ = structure.table.set(table);
+        Ok(structure)
+    }
 
+    /// The element table and rules, built now if they were not yet.
+    fn table(&self) -> &Table {
+        self.table.get_or_init(|| {
+            let root = match self.schema() {
+                Value::Object(root) => root,
+                _ => Map::new(),
+            };
+            Table::build(&root, &self.root_key).unwrap_or_else(|error| {
+                panic!(
+                    "the table of {} did not build although its head did: {error}",
+                    self.source
+                )
+            })
+        })
+    }
+
+    /// Builds the table and compiles the validator (whichever is missing) from one parse
+    /// of the schema text.
+    pub fn prepare(&self) -> Result<(), StructureError> {
+        if self.table.get().is_some() {
+            return self.validator().map(|_| ());
+        }
+        let schema = self.schema();
+        let empty = Map::new();
+        let table = Table::build(schema.as_object().unwrap_or(&empty), &self.root_key)?;
+        let _ = self.table.set(table);
+        if self.validator.get().is_none() {
+            let _ = self.validator.set(compile(&schema).map(Arc::new));
+        }
+        self.validator().map(|_| ())
+    }
+
+    /// True once the element table has been built.
+    pub fn is_built(&self) -> bool {
+        self.table.get().is_some()
+    }
+
+    /// The element table in definition order; index 0 is the root content element.
+    pub fn elements(&self) -> &[Element] {
+        &self.table().elements
+    }
+
+    /// The conditional rules recognised in the structure's notes.
+    pub fn rules(&self) -> &[ConditionalRule] {
+        &self.table().rules
+    }
+
+    /// Indices of `conditionalRequired` elements that no machine rule covers.
+    pub fn text_only(&self) -> &[usize] {
+        &self.table().text_only
+    }
+
+    pub fn oid(&self) -> &str {
+        &self.meta.oid
+    }
+
+    /// The Finnish and Swedish name of the structure (the root element's name).
+    pub fn name(&self) -> &LangText {
+        &self.name
+    }
+
+    /// The schema this structure was read from, parsed anew from its text.
+    pub fn schema(&self) -> Value {
+        serde_json::from_slice(&self.schema_json).expect("the schema text parsed when loaded")
+    }
+
+    /// The compiled validator, compiled now if it was not yet.
+    pub fn validator(&self) -> Result<&Arc<jsonschema::Validator>, StructureError> {
+        self.validator
+            .get_or_init(|| compile(&self.schema()).map(Arc::new))
+            .as_ref()
+            .map_err(|message| StructureError::new("", message.clone()))
+    }
+
+    /// True once the validator has been compiled (successfully or not).
+    pub fn is_compiled(&self) -> bool {
+        self.validator.get().is_some()
+    }
+
+    /// The element at a concrete instance pointer (array indices are numbers), if the
+    /// definition has one there.
+    pub fn element_at(&self, pointer: &str) -> Option<usize> {
+        let mut segments = split_pointer(pointer)?;
+        let first = segments.next()?;
+        if first != self.root_key {
+            return None;
+        }
+        let elements = self.elements();
+        let mut current = 0;
+        let mut in_array = false;
+        for segment in segments {
+            let element = &elements[current];
+            if element.repeatable && !in_array && segment.bytes().all(|b| b.is_ascii_digit()) {
+                in_array = true;
+                continue;
+            }
+            current = *element
+                .children
+                .iter()
+                .find(|&&child| elements[child].key == segment)?;
+            in_array = false;
+        }
+        Some(current)
+    }
+
+    /// The steps from the content to the element's values (see [`rules::walk`]).
+    pub(crate) fn value_steps(&self, index: usize) -> &[Step] {
+        &self.table().value_steps[index]
+    }
+
+    /// The element itself, or when it has no name of its own (the parts of a code or an
+    /// identifier), its nearest named ancestor.
+    pub(crate) fn named(&self, index: usize) -> usize {
+        self.table().named[index]
+    }
+
+    /// Elements the rules beyond the schema look at, in definition order.
+    pub(crate) fn text_rule_elements(&self) -> &[usize] {
+        &self.table().text_rule_elements
+    }
+
+    /// Henkilötunnus elements under a client element.
+    pub(crate) fn client_hetu_elements(&self) -> &[usize] {
+        &self.table().client_hetu_elements
+    }
+
+    /// The element at a pointer template (`*` for array indices), as in [`Element::pointer`].
+    pub fn element_by_template(&self, template: &str) -> Option<usize> {
+        self.elements().iter().position(|e| e.pointer == template)
+    }
+
+    /// Elements with their depth in definition order, for printing a tree.
+    pub fn walk(&self) -> impl Iterator<Item = (usize, &Element)> {
+        self.elements().iter().enumerate()
+    }
+}
+
+impl Table {
+    /// Builds the table of the structure whose schema root is `root`.
+    fn build(root: &Map<String, Value>, root_key: &str) -> Result<Self, StructureError> {
+        let root_schema = root
+            .get("properties")
+            .and_then(|p| p.get(root_key))
+            .ok_or_else(root_key_error)?;
         let mut elements = Vec::new();
-        let root_schema = &properties[&root_key];
-        let location = format!("/properties/{}", escape_pointer(&root_key));
+        let location = format!("/properties/{}", escape_pointer(root_key));
         let mut builder = TableBuilder {
             elements: &mut elements,
         };
-        builder.add(&root_key, root_schema, &location, "", None, true)?;
+        builder.add(root_key, root_schema, &location, "", None, true)?;
 
         let (rules, text_only) = rules::derive(&elements, root)?;
         let value_steps = elements
@@ -330,104 +547,77 @@ impl Structure {
             .map(|(i, _)| i)
             .collect();
         Ok(Self {
-            meta,
-            type_code,
-            root_key,
             elements,
             rules,
             text_only,
-            source: source.to_string(),
-            schema_json,
-            validator: OnceLock::new(),
             value_steps,
             named,
             text_rule_elements,
             client_hetu_elements,
         })
     }
+}
 
-    pub fn oid(&self) -> &str {
-        &self.meta.oid
+/// Strips a UTF-8 byte order mark from schema text.
+fn without_bom(json: Cow<'static, [u8]>) -> Cow<'static, [u8]> {
+    match json {
+        Cow::Borrowed(bytes) => Cow::Borrowed(bytes.strip_prefix(BOM).unwrap_or(bytes)),
+        Cow::Owned(bytes) if bytes.starts_with(BOM) => Cow::Owned(bytes[BOM.len()..].to_vec()),
+        owned => owned,
     }
+}
 
-    /// The Finnish and Swedish name of the structure (the root element's name).
-    pub fn name(&self) -> &LangText {
-        &self.elements[0].name
-    }
+fn root_key_error() -> StructureError {
+    StructureError::new(
+        "/required",
+        "expected exactly one required root key defined in properties",
+    )
+}
 
-    /// The schema this structure was read from, parsed anew from its text.
-    pub fn schema(&self) -> Value {
-        serde_json::from_slice(&self.schema_json).expect("the schema text parsed when loaded")
+/// The identity of a structure from the parts of its schema [`RawHead`] keeps, checked as
+/// [`Structure::build`] checks them.
+fn read_head(raw: RawHead) -> Result<Head, StructureError> {
+    let mut root = Map::new();
+    if let Some(sosmeta) = raw.sosmeta {
+        root.insert("sosmeta".into(), Value::Object(sosmeta));
     }
-
-    /// The compiled validator, compiled now if it was not yet.
-    pub fn validator(&self) -> Result<&Arc<jsonschema::Validator>, StructureError> {
-        self.validator
-            .get_or_init(|| compile(&self.schema()).map(Arc::new))
-            .as_ref()
-            .map_err(|message| StructureError::new("", message.clone()))
-    }
-
-    /// True once the validator has been compiled (successfully or not).
-    pub fn is_compiled(&self) -> bool {
-        self.validator.get().is_some()
-    }
-
-    /// The element at a concrete instance pointer (array indices are numbers), if the
-    /// definition has one there.
-    pub fn element_at(&self, pointer: &str) -> Option<usize> {
-        let mut segments = split_pointer(pointer)?;
-        let first = segments.next()?;
-        if first != self.root_key {
-            return None;
-        }
-        let mut current = 0;
-        let mut in_array = false;
-        for segment in segments {
-            let element = &self.elements[current];
-            if element.repeatable && !in_array && segment.bytes().all(|b| b.is_ascii_digit()) {
-                in_array = true;
-                continue;
-            }
-            current = *element
-                .children
-                .iter()
-                .find(|&&child| self.elements[child].key == segment)?;
-            in_array = false;
-        }
-        Some(current)
-    }
-
-    /// The steps from the content to the element's values (see [`rules::walk`]).
-    pub(crate) fn value_steps(&self, index: usize) -> &[Step] {
-        &self.value_steps[index]
-    }
-
-    /// The element itself, or when it has no name of its own (the parts of a code or an
-    /// identifier), its nearest named ancestor.
-    pub(crate) fn named(&self, index: usize) -> usize {
-        self.named[index]
-    }
-
-    /// Elements the rules beyond the schema look at, in definition order.
-    pub(crate) fn text_rule_elements(&self) -> &[usize] {
-        &self.text_rule_elements
-    }
-
-    /// Henkilötunnus elements under a client element.
-    pub(crate) fn client_hetu_elements(&self) -> &[usize] {
-        &self.client_hetu_elements
-    }
-
-    /// The element at a pointer template (`*` for array indices), as in [`Element::pointer`].
-    pub fn element_by_template(&self, template: &str) -> Option<usize> {
-        self.elements.iter().position(|e| e.pointer == template)
-    }
-
-    /// Elements with their depth in definition order, for printing a tree.
-    pub fn walk(&self) -> impl Iterator<Item = (usize, &Element)> {
-        self.elements.iter().enumerate()
-    }
+    let meta = read_meta(&root)?;
+    let type_code = type_code_of(&meta.oid)
+        .ok_or_else(|| StructureError::new("/sosmeta/oid", "not a national structure oid"))?;
+    let mut properties = raw
+        .properties
+        .ok_or_else(|| StructureError::new("/properties", "missing or not an object"))?;
+    let root_key = match raw
+        .required
+        .as_ref()
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([Value::String(key)]) if properties.contains_key(key) => key.clone(),
+        _ => return Err(root_key_error()),
+    };
+    let element = properties.remove(&root_key).ok_or_else(root_key_error)?;
+    // As the table builder reads names: an array's annotation is on its items.
+    let repeatable = element.kind.as_ref().and_then(Value::as_str) == Some("array");
+    let sosmeta = if repeatable {
+        element
+            .items
+            .and_then(|items| items.sosmeta)
+            .or(element.sosmeta)
+    } else {
+        element.sosmeta
+    };
+    let name = sosmeta
+        .as_ref()
+        .and_then(|s| s.get("name"))
+        .map(LangText::from_sosmeta)
+        .unwrap_or_default();
+    Ok(Head {
+        meta,
+        type_code,
+        root_key,
+        name,
+    })
 }
 
 /// A UTF-8 byte order mark.
@@ -723,7 +913,7 @@ mod tests {
         assert_eq!(structure.root_key, "arvio");
         assert_eq!(structure.type_code, "9999");
         let pointers: Vec<&str> = structure
-            .elements
+            .elements()
             .iter()
             .map(|e| e.pointer.as_str())
             .collect();
@@ -736,11 +926,11 @@ mod tests {
                 "/arvio/asiakas/*/syntymaaika"
             ]
         );
-        let asiakas = &structure.elements[1];
+        let asiakas = &structure.elements()[1];
         assert!(asiakas.repeatable && asiakas.required);
         assert_eq!(asiakas.cardinality(), "1..*");
         assert_eq!(asiakas.name.fi, "Asiakas");
-        let hetu = &structure.elements[2];
+        let hetu = &structure.elements()[2];
         assert!(hetu.is_hetu());
         assert_eq!(
             hetu.schema_location,
@@ -748,7 +938,7 @@ mod tests {
         );
         assert_eq!(hetu.representation, Some(Representation::Tunnus));
         assert_eq!(
-            structure.elements[3].pattern.as_deref(),
+            structure.elements()[3].pattern.as_deref(),
             Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
         );
     }

@@ -153,7 +153,7 @@ pub(crate) fn structure_summary(s: &Structure) -> pb::StructureSummary {
         definition_version: s.meta.definition_version.clone(),
         status: s.meta.status.clone(),
         type_code: s.type_code.clone(),
-        element_count: count(s.elements.len()),
+        element_count: count(s.elements().len()),
     }
 }
 
@@ -212,6 +212,6 @@ pub(crate) fn structure(s: &Structure) -> pb::GetStructureResponse {
     pb::GetStructureResponse {
         structure: Some(structure_summary(s)),
         elements: s.walk().map(|(i, e)| element(i, e)).collect(),
-        rules: s.rules.iter().map(rule).collect(),
+        rules: s.rules().iter().map(rule).collect(),
     }
 }
