@@ -247,6 +247,12 @@ fn social_services(
     content: &Value,
     out: &mut Findings,
 ) {
+    if !definitions
+        .bindings
+        .restricts_social_services(structure.oid())
+    {
+        return;
+    }
     let lang = out.lang;
     let mut found = Vec::new();
     collect_social(content, &mut String::new(), document_task, &mut found);

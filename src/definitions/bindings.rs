@@ -271,6 +271,18 @@ impl Bindings {
         current
     }
 
+    /// Whether any layer restricts social services by service task in this structure (so a
+    /// document of any other structure need not be searched for them).
+    pub fn restricts_social_services(&self, structure_oid: &str) -> bool {
+        let oid = strip_urn_oid(structure_oid);
+        self.layers.iter().any(|layer| {
+            layer
+                .social_services
+                .iter()
+                .any(|rule| key_matches(&rule.key, oid))
+        })
+    }
+
     /// Checks the organisation layers' structure bindings against what the catalogue knows
     /// of each structure (its subject and family): a binding that would widen a layer below
     /// is refused.
@@ -1171,6 +1183,15 @@ mod tests {
             PhaseBinding::NotBound
         );
         assert_eq!(b.expected_phases(None, LS_PLAN), PhaseBinding::NotBound);
+    }
+
+    #[test]
+    fn only_structures_with_a_social_service_rule_are_restricted() {
+        let bindings = Bindings::national_embedded();
+        assert!(bindings.restricts_social_services("1.2.246.537.6.1506.19008.2024.1.1"));
+        assert!(bindings.restricts_social_services("urn:oid:1.2.246.537.6.1506.19008.2024.1.1"));
+        assert!(!bindings.restricts_social_services("1.2.246.537.6.1506.15007.2024.11.28"));
+        assert!(!bindings.restricts_social_services("1.2.246.537.6.1506.190080.2024.1.1"));
     }
 
     #[test]
