@@ -37,7 +37,12 @@ fn compile_protos() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Writes `OUT_DIR/embedded_sosmeta.rs`: a static list of (file name, JSON text) for every
-/// `schemas/sosmeta/*.json`, in name order.
+/// `schemas/sosmeta/*.json`, in name order, and `SOSMETA_HEADS`: a JSON array holding, per
+/// file in the same order, the few parts of the schema a structure's identity is read from
+/// (root `sosmeta` without its rules, `required`, and each top-level property's `type`,
+/// `sosmeta` and `items.sosmeta`). Reading that small array at start-up replaces skimming
+/// all 6 MB of schema text; the runtime reads the identity from it with the same code as
+/// from a whole file, and a test checks that both give the same structures.
 fn embed_sosmeta() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/sosmeta");
     println!("cargo:rerun-if-changed={}", dir.display());
@@ -48,6 +53,7 @@ fn embed_sosmeta() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     names.sort();
     let mut code = String::from("pub static SOSMETA: &[(&str, &str)] = &[\n");
+    let mut heads = Vec::with_capacity(names.len());
     for name in &names {
         let path = dir.join(name);
         println!("cargo:rerun-if-changed={}", path.display());
@@ -56,9 +62,52 @@ fn embed_sosmeta() -> Result<(), Box<dyn std::error::Error>> {
             "    ({name:?}, include_str!({:?})),",
             path.display().to_string()
         )?;
+        let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        heads.push(head_of(&schema));
     }
     code.push_str("];\n");
+    writeln!(
+        code,
+        "pub static SOSMETA_HEADS: &str = {:?};",
+        serde_json::Value::Array(heads).to_string()
+    )?;
     let out = Path::new(&std::env::var("OUT_DIR")?).join("embedded_sosmeta.rs");
     std::fs::write(out, code)?;
     Ok(())
+}
+
+/// The parts of a schema a structure's identity is read from (see `embed_sosmeta`).
+fn head_of(schema: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut head = Map::new();
+    if let Some(sosmeta) = schema.get("sosmeta") {
+        let mut sosmeta = sosmeta.clone();
+        if let Some(object) = sosmeta.as_object_mut() {
+            object.remove("rakenneRules");
+        }
+        head.insert("sosmeta".into(), sosmeta);
+    }
+    if let Some(required) = schema.get("required") {
+        head.insert("required".into(), required.clone());
+    }
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        let mut kept = Map::new();
+        for (key, element) in properties {
+            let mut parts = Map::new();
+            for part in ["type", "sosmeta"] {
+                if let Some(value) = element.get(part) {
+                    parts.insert(part.into(), value.clone());
+                }
+            }
+            if let Some(sosmeta) = element.get("items").and_then(|items| items.get("sosmeta")) {
+                let mut items = Map::new();
+                items.insert("sosmeta".into(), sosmeta.clone());
+                parts.insert("items".into(), Value::Object(items));
+            }
+            kept.insert(key.clone(), Value::Object(parts));
+        }
+        head.insert("properties".into(), Value::Object(kept));
+    }
+    Value::Object(head)
 }

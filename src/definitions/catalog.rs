@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::StructureError;
 use super::structure::Structure;
 
 /// Stripped national structures carried in the binary, as (file name, JSON text).
@@ -77,11 +78,23 @@ impl Catalog {
     /// now; element tables and validators are built on first use, or all at once by
     /// [`Catalog::compile_all`] (the service does that before it reports SERVING).
     pub fn embedded() -> Result<Self, CatalogError> {
-        let sources = embedded::SOSMETA
+        let sources: Vec<(String, Cow<'static, [u8]>)> = embedded::SOSMETA
             .iter()
             .map(|(name, text)| (format!("embedded:{name}"), Cow::Borrowed(text.as_bytes())))
             .collect();
-        Self::read_sources(sources, Origin::Embedded, Read::Lazy)
+        // The build script gives every embedded structure's identity in one small JSON
+        // array; without it (it does not match), each file's identity is skimmed instead.
+        match super::structure::lazy_from_heads(embedded::SOSMETA_HEADS, sources.clone()) {
+            Some(read) => {
+                let files = read.len();
+                let parsed = read
+                    .into_iter()
+                    .map(|(name, structure)| structure.map_err(|e| failure(&name, e)))
+                    .collect();
+                Self::assemble(parsed, files, Origin::Embedded)
+            }
+            None => Self::read_sources(sources, Origin::Embedded, Read::Lazy),
+        }
     }
 
     /// The embedded files as (file name, stripped JSON text), for comparing with a fresh strip.
@@ -141,6 +154,15 @@ impl Catalog {
             .into_par_iter()
             .map(|(name, bytes)| parse_source(&name, bytes, read))
             .collect();
+        Self::assemble(parsed, files, origin)
+    }
+
+    /// Indexes the structures read; the failures are kept for reporting.
+    fn assemble(
+        parsed: Vec<Result<Structure, LoadFailure>>,
+        files: usize,
+        origin: Origin,
+    ) -> Result<Self, CatalogError> {
         let mut catalog = Self {
             structures: Vec::new(),
             by_oid: HashMap::new(),
@@ -293,11 +315,15 @@ fn parse_source(
         Read::Full => Structure::from_json(bytes, name),
         Read::Lazy => Structure::from_json_lazy(bytes, name),
     };
-    structure.map_err(|error| LoadFailure {
-        file: name.to_string(),
+    structure.map_err(|error| failure(name, error))
+}
+
+fn failure(file: &str, error: StructureError) -> LoadFailure {
+    LoadFailure {
+        file: file.to_string(),
         pointer: error.pointer,
         message: error.message,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -395,6 +421,15 @@ mod tests {
 
     #[test]
     fn embedded_structures_read_lazily_equal_their_full_reading() {
+        // The identities come from the build script's heads, not from skimming the files.
+        let sources = embedded::SOSMETA
+            .iter()
+            .map(|(name, text)| (name.to_string(), Cow::Borrowed(text.as_bytes())))
+            .collect();
+        let heads =
+            crate::definitions::structure::lazy_from_heads(embedded::SOSMETA_HEADS, sources)
+                .expect("the heads match the embedded files");
+        assert!(heads.iter().all(|(_, s)| s.is_ok()));
         let lazy = Catalog::embedded().unwrap();
         assert!(lazy.iter().all(|s| !s.is_built()), "nothing built at load");
         for (name, text) in Catalog::embedded_sources() {

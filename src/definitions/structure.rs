@@ -558,6 +558,30 @@ impl Table {
     }
 }
 
+/// Structures read lazily from their sources, their identities taken from `heads`: a JSON
+/// array with the parts of each source's schema that [`RawHead`] reads, in source order
+/// (the build script writes it for the embedded catalog). `None` when `heads` does not
+/// parse or does not match the sources one to one.
+pub(crate) fn lazy_from_heads(
+    heads: &str,
+    sources: Vec<(String, Cow<'static, [u8]>)>,
+) -> Option<Vec<(String, Result<Structure, StructureError>)>> {
+    let heads: Vec<RawHead> = serde_json::from_str(heads).ok()?;
+    if heads.len() != sources.len() {
+        return None;
+    }
+    let structures = heads
+        .into_iter()
+        .zip(sources)
+        .map(|(raw, (name, json))| {
+            let structure =
+                read_head(raw).map(|head| Structure::assemble(head, without_bom(json), &name));
+            (name, structure)
+        })
+        .collect();
+    Some(structures)
+}
+
 /// Strips a UTF-8 byte order mark from schema text.
 fn without_bom(json: Cow<'static, [u8]>) -> Cow<'static, [u8]> {
     match json {
