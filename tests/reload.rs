@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::server::{channel, get_metrics as scrape, wait_serving};
-use std::io::{BufRead as _, BufReader};
+use common::server::{JsonLog, channel, get_metrics as scrape, wait_serving};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -274,28 +273,8 @@ async fn sighup_reloads_the_definitions() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
-            };
-            if lines_tx.send(value).is_err() {
-                break;
-            }
-        }
-    });
-    let mut next = async |message: &str| loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines_rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no {message:?} log line"))
-            .unwrap_or_else(|| panic!("the server exited before {message:?}"));
-        if line["message"] == message {
-            return line;
-        }
-    };
-    let ready = next("ready").await;
+    let mut log = JsonLog::follow(stderr, false);
+    let ready = log.next("ready").await;
     let addr: SocketAddr = ready["grpc"].as_str().unwrap().parse().unwrap();
     let mut client = ConformanceServiceClient::new(channel(addr).await);
     assert_eq!(oids(&mut client).await, sorted(&[A.0]));
@@ -312,13 +291,15 @@ async fn sighup_reloads_the_definitions() {
 
     copy_structure(&dir, B.0);
     hup();
-    let reloaded = next("definitions reloaded").await;
+    let reloaded = log.next("definitions reloaded").await;
     assert_eq!(reloaded["structures"], 2);
     assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
 
     std::fs::remove_dir_all(&dir).unwrap();
     hup();
-    let failed = next("reload failed: keeping the loaded definitions").await;
+    let failed = log
+        .next("reload failed: keeping the loaded definitions")
+        .await;
     assert_eq!(failed["level"], "ERROR");
     assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
 
@@ -329,7 +310,7 @@ async fn sighup_reloads_the_definitions() {
             .unwrap()
             .success()
     );
-    next("stopped").await;
+    log.next("stopped").await;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::server::TestServer;
-use std::io::{BufRead as _, BufReader};
+use common::server::{JsonLog, TestServer};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
@@ -1066,27 +1065,8 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (lines_tx, mut lines_rx) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            let value: serde_json::Value = serde_json::from_str(&line)
-                .unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
-            if lines_tx.send(value).is_err() {
-                break;
-            }
-        }
-    });
-    let mut next = async |message: &str| loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines_rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no {message:?} log line"))
-            .unwrap_or_else(|| panic!("the server exited before {message:?}"));
-        if line["message"] == message {
-            return line;
-        }
-    };
-    let ready = next("ready").await;
+    let mut log = JsonLog::follow(stderr, true);
+    let ready = log.next("ready").await;
     assert!(ready["startup_ms"].as_u64().is_some(), "{ready}");
     let addr = ready["grpc"].as_str().unwrap().to_string();
 
@@ -1097,7 +1077,7 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
     call.metadata_mut()
         .insert("x-request-id", "binary-1".parse().unwrap());
     client.validate(call).await.unwrap();
-    let checked = next("checked").await;
+    let checked = log.next("checked").await;
     assert_eq!(checked["request_id"], "binary-1");
     assert_eq!(checked["structure"], OID);
     assert_eq!(checked["verdict"], "FULLY_CONFORMANT");
@@ -1107,7 +1087,7 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
-    next("stopped").await;
+    log.next("stopped").await;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -1,6 +1,9 @@
 //! TLS and mutual TLS on the gRPC listener (issue 7), with certificates made here by rcgen:
 //! a client without a certificate from the configured client CA is refused.
 
+mod common;
+
+use common::server::JsonLog;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
@@ -230,8 +233,6 @@ async fn mutual_tls_refuses_clients_without_a_valid_certificate() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serve_command_takes_tls_flags() {
-    use std::io::{BufRead as _, BufReader};
-
     let ca = Ca::new("rakenne test CA");
     let clients = Ca::new("rakenne client CA");
     let server_cert = ca.server();
@@ -265,26 +266,9 @@ async fn the_serve_command_takes_tls_flags() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Ok(value) = serde_json::from_str(&line)
-                && tx.send(value).is_err()
-            {
-                break;
-            }
-        }
-    });
-    let listening = loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-            .await
-            .expect("no listening line")
-            .expect("the server exited");
-        if line["message"] == "listening" {
-            break line;
-        }
-    };
+    // Kept to the end: the server's log is read (drained) for as long as it runs.
+    let mut log = JsonLog::follow(stderr, false);
+    let listening = log.next("listening").await;
     assert_eq!(listening["tls"], true);
     assert_eq!(listening["client_auth"], true);
     let addr: SocketAddr = listening["grpc"].as_str().unwrap().parse().unwrap();

@@ -127,3 +127,45 @@ impl TestServer {
             .unwrap();
     }
 }
+
+/// The JSON log lines a `rakenne serve` child process writes to its standard error, read
+/// on a thread of their own.
+pub struct JsonLog {
+    lines: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+}
+
+impl JsonLog {
+    /// Starts reading `stderr`. With `strict`, a line that is not JSON fails the test
+    /// (every log line must be JSON); otherwise such lines are skipped.
+    pub fn follow(stderr: std::process::ChildStderr, strict: bool) -> Self {
+        use std::io::BufRead as _;
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let value: serde_json::Value = match serde_json::from_str(&line) {
+                    Ok(value) => value,
+                    Err(_) if strict => panic!("not a JSON log line: {line}"),
+                    Err(_) => continue,
+                };
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { lines }
+    }
+
+    /// The next line whose `message` is `message`, waiting 30 s at most.
+    pub async fn next(&mut self, message: &str) -> serde_json::Value {
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(30), self.lines.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {message:?} log line"))
+                .unwrap_or_else(|| panic!("the server exited before {message:?}"));
+            if line["message"] == message {
+                return line;
+            }
+        }
+    }
+}
