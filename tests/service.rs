@@ -1095,6 +1095,75 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
     assert!(status.success(), "{status:?}");
 }
 
+/// The real binary keeps serving, and stops cleanly, when whoever reads its log goes away
+/// (a log shipper restarted, `rakenne serve 2>&1 | head`): a failed log write is not a
+/// reason to fail requests.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serve_command_survives_its_log_reader_going_away() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+            "--log-format",
+            "json",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // Read up to the ready line, then close the pipe's read end.
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        loop {
+            let line = lines.next().expect("a ready line").unwrap();
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if value["message"] == "ready" {
+                return value["grpc"].as_str().unwrap().to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+
+    let mut client = ConformanceServiceClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    for n in 0..5 {
+        let report = client
+            .validate(request(valid_document(n)))
+            .await
+            .expect("served with nobody reading the log")
+            .into_inner()
+            .report
+            .unwrap();
+        assert_eq!(verdict(&report), pb::Verdict::FullyConformant);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("the server stops")
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
 /// A Kanta CDA document with its archiving frame (a fixture of the repository): the verdict
 /// its fixture expects, the custodian in the report, and the summary split by custodian.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

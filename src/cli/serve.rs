@@ -107,9 +107,13 @@ pub enum LogFormat {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A log line that cannot be written (nobody reads standard error any more) is lost,
+    // not reported: tracing-subscriber would report it with `eprintln!`, which panics on
+    // the same broken stderr and takes the request with it.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     // Another subscriber already set (an embedding test) is not an error.
     let _ = match format {
         LogFormat::Text => builder.with_ansi(false).try_init(),
