@@ -8,7 +8,9 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
+use rakenne::check::Limits;
 
 /// Exit code when the command ran and found nothing wrong.
 pub const EXIT_OK: u8 = 0;
@@ -124,6 +126,44 @@ impl DefinitionsSource {
             classifications: self.classifications.clone(),
             bindings: self.bindings.clone(),
         }
+    }
+}
+
+/// The limits a document is read within (shared by `serve`, `validate` and `survey`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// The largest document (and frame) accepted; a larger one is refused (over gRPC:
+    /// RESOURCE_EXHAUSTED; messages over twice this plus 1 MiB are refused by the
+    /// transport unread).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_document_bytes,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_document_bytes: usize,
+    /// Deepest element nesting of a document (also of its frame and base64 XML display
+    /// form); deeper is UNREADABLE (xml.too-deep). At most 4096.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().xml.max_depth,
+          value_parser = clap::value_parser!(u16).range(1..=4096).map(usize::from))]
+    pub max_xml_depth: usize,
+    /// Deepest nesting of objects and arrays in content JSON; deeper is UNREADABLE
+    /// (json.too-deep). At most 128.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().json.max_depth,
+          value_parser = clap::value_parser!(u16).range(1..=128).map(usize::from))]
+    pub max_json_depth: usize,
+    /// Findings returned per document; the rest are counted (findings_omitted).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_findings)]
+    pub max_findings: usize,
+}
+
+impl LimitArgs {
+    /// The engine's limits with these values.
+    pub fn limits(&self) -> Limits {
+        let mut limits = Limits {
+            max_document_bytes: self.max_document_bytes,
+            max_findings: self.max_findings,
+            ..Limits::default()
+        };
+        limits.xml.max_depth = self.max_xml_depth;
+        limits.json.max_depth = self.max_json_depth;
+        limits
     }
 }
 

@@ -8,11 +8,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::builder::TypedValueParser as _;
-use rakenne::check::Limits;
 use rakenne::service::{self, DefinitionsSource as Definitions, ServerConfig, TlsConfig};
 
-use super::{DefinitionsSource, EXIT_OK};
+use super::{DefinitionsSource, EXIT_OK, LimitArgs};
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(
@@ -38,23 +36,8 @@ pub struct ServeArgs {
     /// cores].
     #[arg(long, value_name = "N")]
     pub max_concurrency: Option<usize>,
-    /// The largest document (and frame) accepted; larger ones get RESOURCE_EXHAUSTED
-    /// (messages over twice this plus 1 MiB are refused by the transport unread).
-    #[arg(long, value_name = "BYTES", default_value_t = service::DEFAULT_MAX_DOCUMENT_BYTES)]
-    pub max_document_bytes: usize,
-    /// Deepest element nesting of a document (also of its frame and base64 XML display
-    /// form); deeper is UNREADABLE (xml.too-deep). At most 4096.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().xml.max_depth,
-          value_parser = clap::value_parser!(u16).range(1..=4096).map(usize::from))]
-    pub max_xml_depth: usize,
-    /// Deepest nesting of objects and arrays in content JSON; deeper is UNREADABLE
-    /// (json.too-deep). At most 128.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().json.max_depth,
-          value_parser = clap::value_parser!(u16).range(1..=128).map(usize::from))]
-    pub max_json_depth: usize,
-    /// Findings returned per document; the rest are counted (findings_omitted).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_findings)]
-    pub max_findings: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Seconds one document may take, waiting for a check slot included, when the client
     /// sets no shorter deadline; then DEADLINE_EXCEEDED. 0: only the client's deadline.
     #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_REQUEST_TIMEOUT.as_secs_f64())]
@@ -145,10 +128,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--request-timeout must be a number of seconds, 0 or more");
     }
     let config = ServerConfig {
-        max_document_bytes: args.max_document_bytes,
-        max_xml_depth: args.max_xml_depth,
-        max_json_depth: args.max_json_depth,
-        max_findings: args.max_findings,
+        max_document_bytes: args.limits.max_document_bytes,
+        max_xml_depth: args.limits.max_xml_depth,
+        max_json_depth: args.limits.max_json_depth,
+        max_findings: args.limits.max_findings,
         request_timeout: (args.request_timeout > 0.0)
             .then(|| Duration::from_secs_f64(args.request_timeout.min(1e9))),
         tls: tls_config(&args)?,

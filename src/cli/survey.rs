@@ -22,7 +22,7 @@ use rakenne::report::render::{self, Format as RenderFormat};
 use rakenne::report::survey::{DEFAULT_SAMPLE_LIMIT, GroupBy, Survey};
 use rayon::iter::{ParallelBridge as _, ParallelIterator as _};
 
-use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
+use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg, LimitArgs};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SurveyArgs {
@@ -59,6 +59,8 @@ pub struct SurveyArgs {
     pub test_environment: bool,
     #[command(flatten)]
     pub source: DefinitionsSource,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -112,7 +114,7 @@ pub fn run(args: SurveyArgs) -> anyhow::Result<ExitCode> {
         fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     }
     let definitions = Arc::new(super::definitions::load(&args.source)?);
-    let engine = Engine::new(definitions.clone());
+    let engine = Engine::with_limits(definitions.clone(), args.limits.limits());
     let lang: Lang = args.lang.into();
     let html = args.format == SurveyFormat::Html;
     let options = CheckOptions {

@@ -15,7 +15,7 @@ use rakenne::definitions::Lang;
 use rakenne::report::junit::JunitSuite;
 use serde::Serialize;
 
-use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg};
+use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg, LimitArgs};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ValidateArgs {
@@ -49,6 +49,8 @@ pub struct ValidateArgs {
     pub colour: Colour,
     #[command(flatten)]
     pub source: DefinitionsSource,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -133,7 +135,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         std::fs::read(path).with_context(|| format!("cannot read frame {}", path.display()))
     };
     let definitions = super::definitions::load(&args.source)?;
-    let engine = Engine::new(Arc::new(definitions));
+    let engine = Engine::with_limits(Arc::new(definitions), args.limits.limits());
     let lang: Lang = args.lang.into();
     let options = CheckOptions {
         format: Format::Auto,
