@@ -52,7 +52,12 @@ fn a_document_over_the_size_limit_is_refused_and_the_others_checked() {
     assert!(stderr.contains(&limit), "{stderr}");
     let lines = json_lines(&output);
     assert_eq!(lines.len(), 1);
-    assert!(lines[0]["file"].as_str().unwrap().ends_with("json-rikki.json"));
+    assert!(
+        lines[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("json-rikki.json")
+    );
 
     let output = rakenne(
         &["validate", "--max-document-bytes", "0"],
@@ -96,7 +101,10 @@ fn findings_past_the_cap_are_counted_not_listed() {
 #[test]
 fn survey_takes_the_same_limits() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["asiakkuus-taysi.xml", "lapsiperhe-suunnitelma-aikaleima.xml"] {
+    for name in [
+        "asiakkuus-taysi.xml",
+        "lapsiperhe-suunnitelma-aikaleima.xml",
+    ] {
         std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
     }
     let output = rakenne(
