@@ -104,13 +104,24 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+    // The entry's type comes with the directory listing: no stat per file, except for
+    // symbolic links, which are followed.
+    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read directory {}", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+        .map(|entry| {
+            let entry = entry?;
+            let path = entry.path();
+            let is_dir = match entry.file_type()? {
+                kind if kind.is_symlink() => path.is_dir(),
+                kind => kind.is_dir(),
+            };
+            Ok((path, is_dir))
+        })
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("cannot read directory {}", dir.display()))?;
     entries.sort();
-    for path in entries {
-        if path.is_dir() {
+    for (path, is_dir) in entries {
+        if is_dir {
             walk(&path, files)?;
         } else if path
             .extension()
@@ -151,7 +162,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         Colour::Never => false,
         Colour::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    // Buffered, and flushed after each document: one write per report, not per line.
+    // Buffered; on a terminal flushed after each document (one write per report, and
+    // reports keep their place among messages on stderr), elsewhere when the buffer fills.
+    let interactive = std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut all_ok = true;
     let mut errors = false;
@@ -198,7 +211,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        out.flush()?;
+        if interactive {
+            out.flush()?;
+        }
     }
     if let Some(junit) = &junit {
         junit.write(&mut out)?;
