@@ -279,7 +279,7 @@ row(f"{files} CDA files, whole process, JSON Lines", f"{r['rk_cda']:.3f} s", f"x
 row("gRPC ValidateStream, loopback, 2 cores", f"{load['rps']:,.0f}/s, p50 {load['p50_ms']:.2f} ms, p99 {load['p99_ms']:.2f} ms, {load['errors']} errors", "", f"{load['rps'] / 10000:.2f}x target", f"{load['streams']} streams × window {load['window']}, {load['requests']:,} requests; target ≥ 10,000/s, p99 < 5 ms")
 row("gRPC Validate (unary), loopback", f"{unary['rps']:,.0f}/s, p50 {unary['p50_ms']:.2f} ms, p99 {unary['p99_ms']:.2f} ms, {unary['errors']} errors", "", "", f"{unary['streams']} concurrent calls, {unary['requests']:,} requests")
 row("health SERVING after start", f"{serving['serving_s']:.3f} s", "", f"{serving['serving_s'] / 0.5:.2f}x target", "target < 0.5 s")
-row("service RSS (idle / peak after load)", f"{$RSS_IDLE / 1024:.0f} MB / {$RSS_PEAK / 1024:.0f} MB", "", f"{$RSS_PEAK / 1024 / 150:.2f}x target", "target < 150 MB, whole catalog loaded")
+row("service RSS (idle / peak after load)", f"{$RSS_IDLE / 1024:.0f} MiB / {$RSS_PEAK / 1024:.0f} MiB ({$RSS_IDLE * 1024 / 1e6:.0f} MB / {$RSS_PEAK * 1024 / 1e6:.0f} MB)", "", f"{$RSS_PEAK * 1024 / 1e6 / 150:.2f}x target", "target < 150 MB, whole catalog loaded")
 print()
 print("| measure | rakenne | peer | ratio rakenne / peer | note |")
 print("| --- | --- | --- | --- | --- |")
