@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::server::{JsonLog, channel, get_metrics as scrape, wait_serving};
+use common::server::{JsonLog, channel, get_metrics as scrape, spawn_serve, wait_serving};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -256,22 +256,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_definitions() {
     let (_tmp, dir) = definitions_dir(&[A.0]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-        ])
-        .arg("--definitions")
-        .arg(&dir)
-        .args(["--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&["--definitions".as_ref(), dir.as_os_str()]);
     let stderr = child.stderr.take().unwrap();
     let mut log = JsonLog::follow(stderr, false);
     let ready = log.next("ready").await;

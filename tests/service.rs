@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::server::{JsonLog, TestServer};
-use std::process::{Command, Stdio};
+use common::server::{JsonLog, TestServer, spawn_serve};
+use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -1049,21 +1049,7 @@ async fn shutdown_lets_the_request_in_flight_finish() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&[]);
     let stderr = child.stderr.take().unwrap();
     let mut log = JsonLog::follow(stderr, true);
     let ready = log.next("ready").await;
@@ -1102,21 +1088,7 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serve_command_survives_its_log_reader_going_away() {
     use std::io::BufRead as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&[]);
     let stderr = child.stderr.take().unwrap();
     // Read up to the ready line, then close the pipe's read end.
     let addr = tokio::task::spawn_blocking(move || {

@@ -10,6 +10,9 @@
 //! `RAKENNE_SKIP_PYTHON=1` skips it.
 #![cfg(unix)]
 
+mod common;
+
+use common::server::spawn_serve;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -136,21 +139,7 @@ fn python_grpcio_calls_validate_health_stream_and_reflection() {
     std::fs::write(&invalid_path, invalid.to_string()).unwrap();
 
     // The real server on a free port; its address comes from the `ready` log line.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&[]);
     let stderr = child.stderr.take().unwrap();
     let mut server = Server(child);
     let (lines_tx, lines_rx) = mpsc::channel::<serde_json::Value>();

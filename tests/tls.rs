@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::server::JsonLog;
+use common::server::{JsonLog, spawn_serve};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -245,26 +245,14 @@ async fn the_serve_command_takes_tls_flags() {
     let cert = write("server.pem", &server_cert.cert);
     let key = write("server.key", &server_cert.key);
     let client_ca = write("clients.pem", &clients.pem());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-        ])
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .arg("--client-ca")
-        .arg(&client_ca)
-        .args(["--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_serve(&[
+        "--tls-cert".as_ref(),
+        cert.as_os_str(),
+        "--tls-key".as_ref(),
+        key.as_os_str(),
+        "--client-ca".as_ref(),
+        client_ca.as_os_str(),
+    ]);
     let stderr = child.stderr.take().unwrap();
     // Kept to the end: the server's log is read (drained) for as long as it runs.
     let mut log = JsonLog::follow(stderr, false);

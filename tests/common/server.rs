@@ -169,3 +169,25 @@ impl JsonLog {
         }
     }
 }
+
+/// Starts the real `rakenne serve` binary on a free loopback port with metrics off,
+/// logging JSON at info level to a piped standard error (take it, and follow it with
+/// [`JsonLog`]); `extra` arguments are added to the command line.
+pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+            "--log-format",
+            "json",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the rakenne binary starts")
+}
