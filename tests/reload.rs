@@ -4,12 +4,10 @@
 
 mod common;
 
-use common::server::{JsonLog, channel, get_metrics as scrape, spawn_serve, wait_serving};
+use common::server::{Gate, JsonLog, channel, get_metrics as scrape, spawn_serve, wait_serving};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use rakenne::definitions::DefinitionsOptions;
@@ -81,55 +79,10 @@ fn document(root_key: &str) -> Vec<u8> {
     format!("{{\"{root_key}\": {{}}}}").into_bytes()
 }
 
-/// Holds checks at their start while closed.
-#[derive(Default)]
-struct Gate {
-    hold: AtomicBool,
-    state: Mutex<(bool, usize)>,
-    changed: Condvar,
-}
-
-impl Gate {
-    fn hook(self: &Arc<Self>) -> rakenne::service::CheckHook {
-        let gate = self.clone();
-        Arc::new(move || {
-            if !gate.hold.load(Ordering::SeqCst) {
-                return;
-            }
-            let mut state = gate.state.lock().unwrap();
-            state.1 += 1;
-            gate.changed.notify_all();
-            let _ = gate
-                .changed
-                .wait_timeout_while(state, Duration::from_secs(30), |(open, _)| !*open)
-                .unwrap();
-        })
-    }
-
-    async fn entered(self: &Arc<Self>, n: usize) {
-        let gate = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let state = gate.state.lock().unwrap();
-            let (_state, timeout) = gate
-                .changed
-                .wait_timeout_while(state, Duration::from_secs(30), |(_, entered)| *entered < n)
-                .unwrap();
-            assert!(!timeout.timed_out());
-        })
-        .await
-        .unwrap();
-    }
-
-    fn open(&self) {
-        self.state.lock().unwrap().0 = true;
-        self.changed.notify_all();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one() {
     let (_tmp, dir) = definitions_dir(&[A.0, B.0]);
-    let gate = Arc::new(Gate::default());
+    let gate = Gate::new(false);
     let mut config = ServerConfig::new(DefinitionsSource::Load(DefinitionsOptions {
         structures: Some(dir.clone()),
         ..DefinitionsOptions::default()
@@ -149,7 +102,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
 
     // A request tied to B is held in flight.
-    gate.hold.store(true, Ordering::SeqCst);
+    gate.hold(true);
     let mut in_flight_client = client.clone();
     let in_flight = tokio::spawn(async move {
         in_flight_client
@@ -175,7 +128,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     assert_eq!(oids(&mut client).await, sorted(&[A.0, C.0]));
 
     // The held request finishes on the old catalog: tied to B.
-    gate.hold.store(false, Ordering::SeqCst);
+    gate.hold(false);
     gate.open();
     let report = in_flight
         .await

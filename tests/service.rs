@@ -4,17 +4,15 @@
 
 mod common;
 
-use common::server::{JsonLog, TestServer, spawn_serve};
+use common::server::{Gate, JsonLog, TestServer, spawn_serve};
 use std::process::Command;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rakenne::definitions::{Definitions, DefinitionsOptions};
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, validate_stream_response::Result as ItemResult};
-use rakenne::service::{
-    CheckHook, DefinitionsSource, SERVICE_NAME, ServeError, ServerConfig, serve,
-};
+use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServeError, ServerConfig, serve};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt as _;
@@ -105,53 +103,6 @@ fn request(document: Vec<u8>) -> pb::ValidateRequest {
     pb::ValidateRequest {
         document,
         ..Default::default()
-    }
-}
-
-/// Holds every check at its start until opened: keeps requests in flight on demand.
-#[derive(Default)]
-struct Gate {
-    state: Mutex<(bool, usize)>,
-    changed: Condvar,
-}
-
-impl Gate {
-    fn hook(self: &Arc<Self>) -> CheckHook {
-        let gate = self.clone();
-        Arc::new(move || {
-            let mut state = gate.state.lock().unwrap();
-            state.1 += 1;
-            gate.changed.notify_all();
-            // Never hang a test for good.
-            let (_state, _) = gate
-                .changed
-                .wait_timeout_while(state, Duration::from_secs(30), |(open, _)| !*open)
-                .unwrap();
-        })
-    }
-
-    fn open(&self) {
-        self.state.lock().unwrap().0 = true;
-        self.changed.notify_all();
-    }
-
-    /// Waits until `n` checks have reached the gate.
-    async fn entered(self: &Arc<Self>, n: usize) {
-        let gate = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let state = gate.state.lock().unwrap();
-            let (state, timeout) = gate
-                .changed
-                .wait_timeout_while(state, Duration::from_secs(30), |(_, entered)| *entered < n)
-                .unwrap();
-            assert!(!timeout.timed_out(), "only {} checks started", state.1);
-        })
-        .await
-        .unwrap();
-    }
-
-    fn count(&self) -> usize {
-        self.state.lock().unwrap().1
     }
 }
 
@@ -392,7 +343,7 @@ async fn a_stream_of_500_documents_answers_each_in_order_with_its_request_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_reads_ahead_only_a_bounded_window() {
-    let gate = Arc::new(Gate::default());
+    let gate = Gate::new(true);
     let hook = gate.hook();
     let server = TestServer::with(|c| {
         c.max_concurrency = 1;
@@ -773,7 +724,7 @@ async fn bad_requests_are_rpc_errors_with_field_violations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_are_honoured() {
-    let gate = Arc::new(Gate::default());
+    let gate = Gate::new(true);
     let hook = gate.hook();
     let server = TestServer::with(|c| {
         c.max_concurrency = 1;
@@ -1012,7 +963,7 @@ async fn metrics_are_scraped_over_http_without_personal_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_the_request_in_flight_finish() {
-    let gate = Arc::new(Gate::default());
+    let gate = Gate::new(true);
     let hook = gate.hook();
     let server = TestServer::with(|c| c.check_hook = Some(hook)).await;
     let mut client = server.client().await;

@@ -191,3 +191,75 @@ pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
         .spawn()
         .expect("the rakenne binary starts")
 }
+
+/// Holds checks at their start until opened, to keep requests in flight on demand (a
+/// `ServerConfig::check_hook`).
+pub struct Gate {
+    /// Whether checks starting now are held; those already held wait for [`Gate::open`].
+    holding: std::sync::atomic::AtomicBool,
+    /// (opened, checks that reached the gate while holding).
+    state: std::sync::Mutex<(bool, usize)>,
+    changed: std::sync::Condvar,
+}
+
+impl Gate {
+    /// A closed gate that holds checks from the start (`holding`) or only once
+    /// [`Gate::hold`] says so.
+    pub fn new(holding: bool) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            holding: std::sync::atomic::AtomicBool::new(holding),
+            state: std::sync::Mutex::new((false, 0)),
+            changed: std::sync::Condvar::new(),
+        })
+    }
+
+    /// Whether checks starting from now on are held.
+    pub fn hold(&self, holding: bool) {
+        self.holding
+            .store(holding, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The hook to put in the server's configuration.
+    pub fn hook(self: &std::sync::Arc<Self>) -> rakenne::service::CheckHook {
+        let gate = self.clone();
+        std::sync::Arc::new(move || {
+            if !gate.holding.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            let mut state = gate.state.lock().unwrap();
+            state.1 += 1;
+            gate.changed.notify_all();
+            // Never hang a test for good.
+            let _ = gate
+                .changed
+                .wait_timeout_while(state, Duration::from_secs(30), |(open, _)| !*open)
+                .unwrap();
+        })
+    }
+
+    /// Lets every held check go on, and every later one pass.
+    pub fn open(&self) {
+        self.state.lock().unwrap().0 = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits until `n` checks have reached the gate.
+    pub async fn entered(self: &std::sync::Arc<Self>, n: usize) {
+        let gate = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let state = gate.state.lock().unwrap();
+            let (state, timeout) = gate
+                .changed
+                .wait_timeout_while(state, Duration::from_secs(30), |(_, entered)| *entered < n)
+                .unwrap();
+            assert!(!timeout.timed_out(), "only {} checks started", state.1);
+        })
+        .await
+        .unwrap();
+    }
+
+    /// How many checks have reached the gate while it held them.
+    pub fn count(&self) -> usize {
+        self.state.lock().unwrap().1
+    }
+}
