@@ -320,22 +320,7 @@ impl Structure {
         let root = schema
             .as_object()
             .ok_or_else(|| StructureError::new("", "not a JSON object"))?;
-        let meta = read_meta(root)?;
-        let type_code = type_code_of(&meta.oid)
-            .ok_or_else(|| StructureError::new("/sosmeta/oid", "not a national structure oid"))?;
-        let properties = root
-            .get("properties")
-            .and_then(Value::as_object)
-            .ok_or_else(|| StructureError::new("/properties", "missing or not an object"))?;
-        let required: Vec<&str> = root
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let root_key = match required.as_slice() {
-            [key] if properties.contains_key(*key) => (*key).to_string(),
-            _ => return Err(root_key_error()),
-        };
+        let (meta, type_code, root_key) = read_identity(root)?;
         let table = Table::build(root, &root_key)?;
         let name = table.elements[0].name.clone();
         let structure = Self::assemble(
@@ -601,25 +586,21 @@ fn root_key_error() -> StructureError {
 /// The identity of a structure from the parts of its schema [`RawHead`] keeps, checked as
 /// [`Structure::build`] checks them.
 fn read_head(raw: RawHead) -> Result<Head, StructureError> {
+    // The same checks as a full reading, on a root holding only what they look at.
+    let properties = raw.properties;
     let mut root = Map::new();
     if let Some(sosmeta) = raw.sosmeta {
         root.insert("sosmeta".into(), Value::Object(sosmeta));
     }
-    let meta = read_meta(&root)?;
-    let type_code = type_code_of(&meta.oid)
-        .ok_or_else(|| StructureError::new("/sosmeta/oid", "not a national structure oid"))?;
-    let mut properties = raw
-        .properties
-        .ok_or_else(|| StructureError::new("/properties", "missing or not an object"))?;
-    let root_key = match raw
-        .required
-        .as_ref()
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([Value::String(key)]) if properties.contains_key(key) => key.clone(),
-        _ => return Err(root_key_error()),
-    };
+    if let Some(required) = raw.required {
+        root.insert("required".into(), required);
+    }
+    if let Some(properties) = &properties {
+        let keys = properties.keys().map(|key| (key.clone(), Value::Null));
+        root.insert("properties".into(), Value::Object(keys.collect()));
+    }
+    let (meta, type_code, root_key) = read_identity(&root)?;
+    let mut properties = properties.ok_or_else(root_key_error)?;
     let element = properties.remove(&root_key).ok_or_else(root_key_error)?;
     // As the table builder reads names: an array's annotation is on its items.
     let repeatable = element.kind.as_ref().and_then(Value::as_str) == Some("array");
@@ -642,6 +623,31 @@ fn read_head(raw: RawHead) -> Result<Head, StructureError> {
         root_key,
         name,
     })
+}
+
+/// The OID facts, specific type code and root key of a schema root, checked: a national
+/// structure OID, and exactly one required key (among the string entries) that
+/// `properties` defines.
+fn read_identity(
+    root: &Map<String, Value>,
+) -> Result<(StructureMeta, String, String), StructureError> {
+    let meta = read_meta(root)?;
+    let type_code = type_code_of(&meta.oid)
+        .ok_or_else(|| StructureError::new("/sosmeta/oid", "not a national structure oid"))?;
+    let properties = root
+        .get("properties")
+        .and_then(Value::as_object)
+        .ok_or_else(|| StructureError::new("/properties", "missing or not an object"))?;
+    let required: Vec<&str> = root
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let root_key = match required.as_slice() {
+        [key] if properties.contains_key(*key) => (*key).to_string(),
+        _ => return Err(root_key_error()),
+    };
+    Ok((meta, type_code, root_key))
 }
 
 /// One cache of compiled `pattern` regexes shared by every validator (and every catalog a
