@@ -84,8 +84,8 @@ impl Catalog {
             .collect();
         // The build script gives every embedded structure's identity in one small JSON
         // array; without it (it does not match), each file's identity is skimmed instead.
-        match super::structure::lazy_from_heads(embedded::SOSMETA_HEADS, sources.clone()) {
-            Some(read) => {
+        match super::structure::lazy_from_heads(embedded::SOSMETA_HEADS, sources) {
+            Ok(read) => {
                 let files = read.len();
                 let parsed = read
                     .into_iter()
@@ -93,7 +93,7 @@ impl Catalog {
                     .collect();
                 Self::assemble(parsed, files, Origin::Embedded)
             }
-            None => Self::read_sources(sources, Origin::Embedded, Read::Lazy),
+            Err(sources) => Self::read_sources(sources, Origin::Embedded, Read::Lazy),
         }
     }
 
@@ -428,7 +428,7 @@ mod tests {
             .collect();
         let heads =
             crate::definitions::structure::lazy_from_heads(embedded::SOSMETA_HEADS, sources)
-                .expect("the heads match the embedded files");
+                .unwrap_or_else(|_| panic!("the heads do not match the embedded files"));
         assert!(heads.iter().all(|(_, s)| s.is_ok()));
         let lazy = Catalog::embedded().unwrap();
         assert!(lazy.iter().all(|s| !s.is_built()), "nothing built at load");

@@ -543,17 +543,23 @@ impl Table {
     }
 }
 
+/// Schema sources: (file name, JSON text).
+pub(crate) type Sources = Vec<(String, Cow<'static, [u8]>)>;
+
+/// A structure read from a named source, or why it could not be.
+pub(crate) type Named = (String, Result<Structure, StructureError>);
+
 /// Structures read lazily from their sources, their identities taken from `heads`: a JSON
 /// array with the parts of each source's schema that [`RawHead`] reads, in source order
-/// (the build script writes it for the embedded catalog). `None` when `heads` does not
-/// parse or does not match the sources one to one.
-pub(crate) fn lazy_from_heads(
-    heads: &str,
-    sources: Vec<(String, Cow<'static, [u8]>)>,
-) -> Option<Vec<(String, Result<Structure, StructureError>)>> {
-    let heads: Vec<RawHead> = serde_json::from_str(heads).ok()?;
+/// (the build script writes it for the embedded catalog). When `heads` does not parse or
+/// does not match the sources one to one, the sources come back untouched.
+pub(crate) fn lazy_from_heads(heads: &str, sources: Sources) -> Result<Vec<Named>, Sources> {
+    let heads: Vec<RawHead> = match serde_json::from_str(heads) {
+        Ok(heads) => heads,
+        Err(_) => return Err(sources),
+    };
     if heads.len() != sources.len() {
-        return None;
+        return Err(sources);
     }
     let structures = heads
         .into_iter()
@@ -564,7 +570,7 @@ pub(crate) fn lazy_from_heads(
             (name, structure)
         })
         .collect();
-    Some(structures)
+    Ok(structures)
 }
 
 /// Strips a UTF-8 byte order mark from schema text.
