@@ -352,19 +352,11 @@ impl Iterator for Walk {
                     Some(Ok(entry)) => entry,
                 };
                 let path = entry.path();
-                let is_dir = match entry.file_type() {
-                    Ok(kind) if kind.is_symlink() => path.is_dir(),
-                    Ok(kind) => kind.is_dir(),
-                    Err(_) => false,
-                };
-                if is_dir {
+                if super::validate::is_dir_entry(&entry).unwrap_or(false) {
                     if let Some(failed) = self.enter(path) {
                         return Some(Err(failed));
                     }
-                } else if path.extension().is_some_and(|e| {
-                    e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json")
-                }) && !super::validate::is_paired_frame(&path)
-                {
+                } else if super::validate::is_walked_document(&path) {
                     return Some(Ok(path));
                 }
                 continue;

@@ -70,6 +70,25 @@ pub enum Colour {
     Never,
 }
 
+/// Whether a file met in a directory walk is a document to check: `.xml` or `.json`, and
+/// not a frame paired with a document (see [`is_paired_frame`]).
+pub fn is_walked_document(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"))
+        && !is_paired_frame(path)
+}
+
+/// Whether a directory entry is a directory, from the listing itself (no stat), following
+/// a symbolic link.
+pub fn is_dir_entry(entry: &std::fs::DirEntry) -> std::io::Result<bool> {
+    let kind = entry.file_type()?;
+    Ok(if kind.is_symlink() {
+        entry.path().is_dir()
+    } else {
+        kind.is_dir()
+    })
+}
+
 /// Kanta test sets name a document `<name>_S.xml` and its archiving frame `<name>_K.xml`.
 /// In a directory walk, such a frame is not a document of its own.
 pub fn is_paired_frame(path: &Path) -> bool {
@@ -110,12 +129,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read directory {}", dir.display()))?
         .map(|entry| {
             let entry = entry?;
-            let path = entry.path();
-            let is_dir = match entry.file_type()? {
-                kind if kind.is_symlink() => path.is_dir(),
-                kind => kind.is_dir(),
-            };
-            Ok((path, is_dir))
+            Ok((entry.path(), is_dir_entry(&entry)?))
         })
         .collect::<std::io::Result<_>>()
         .with_context(|| format!("cannot read directory {}", dir.display()))?;
@@ -123,11 +137,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for (path, is_dir) in entries {
         if is_dir {
             walk(&path, files)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"))
-            && !is_paired_frame(&path)
-        {
+        } else if is_walked_document(&path) {
             files.push(path);
         }
     }
