@@ -744,7 +744,25 @@ fn is_ncname(name: &str) -> bool {
 
 /// Whether `name` is a qualified name: `NCName` or `NCName:NCName`.
 fn is_qname(name: &str) -> bool {
-    match memchr::memchr(b':', name.as_bytes()) {
+    // The usual case, an ASCII name, in one pass over the bytes: every byte a name
+    // character or the one colon, and each part starting with a name-start character.
+    let bytes = name.as_bytes();
+    let class = |b: u8| ASCII_NAME.get(usize::from(b)).copied().unwrap_or(0);
+    let mut colon = None;
+    let mut ascii_name = !bytes.is_empty();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' && colon.is_none() {
+            colon = Some(i);
+        } else if class(b) == 0 {
+            ascii_name = false;
+            break;
+        }
+    }
+    if ascii_name {
+        let starts = |at: usize| bytes.get(at).is_some_and(|&b| class(b) & 2 != 0);
+        return starts(0) && colon.is_none_or(|c| starts(c + 1));
+    }
+    match memchr::memchr(b':', bytes) {
         // `:` is ASCII, so both sides are on character boundaries.
         Some(colon) => is_ncname(&name[..colon]) && is_ncname(&name[colon + 1..]),
         None => is_ncname(name),
@@ -910,6 +928,33 @@ impl<'s> LineCursor<'s> {
     }
 }
 
+/// Sets the line and column of every element from its start tag's byte offset: one
+/// forward pass over the input's line ends, as elements are in document order.
+fn locate_elements(src: &str, elements: &mut [ElementData], offsets: &[u32]) {
+    let bytes = src.as_bytes();
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
+    let mut next_newline = newlines.next();
+    let mut line = 1u32;
+    // The column of byte `at`, which is on the current line.
+    let mut at = 0usize;
+    let mut column = 1u32;
+    for (element, &offset) in elements.iter_mut().zip(offsets) {
+        let offset = (offset as usize).min(bytes.len());
+        while let Some(newline) = next_newline.filter(|&n| n < offset) {
+            line = line.saturating_add(1);
+            at = newline + 1;
+            column = 1;
+            next_newline = newlines.next();
+        }
+        // Counted from the previous element on the same line, so a document on one long
+        // line stays linear.
+        column = column.saturating_add(count_chars(&bytes[at..offset]));
+        at = offset;
+        element.line = line;
+        element.column = column;
+    }
+}
+
 /// The number of UTF-8 characters in `bytes` (bytes that are not continuation bytes).
 fn count_chars(bytes: &[u8]) -> u32 {
     let n = if bytes.is_ascii() {
@@ -969,6 +1014,9 @@ struct Parser<'s, 'l> {
     encoding: InputEncoding,
     cursor: LineCursor<'s>,
     elements: Vec<ElementData>,
+    /// The byte offset of each element's start tag; turned into line and column once
+    /// at the end, in one pass over the input, rather than once per element.
+    offsets: Vec<u32>,
     attributes: Vec<AttributeData>,
     /// The document's string arena (names, attribute values, texts).
     strings: String,
@@ -992,6 +1040,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             encoding,
             cursor: LineCursor::new(src),
             elements: Vec::with_capacity(src.len() / 128 + 1),
+            offsets: Vec::with_capacity(src.len() / 128 + 1),
             attributes: Vec::with_capacity(src.len() / 128 + 1),
             strings: String::with_capacity(src.len()),
             namespaces: Vec::new(),
@@ -1054,19 +1103,23 @@ impl<'s, 'l> Parser<'s, 'l> {
         reader.config_mut().check_end_names = true;
         loop {
             let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-            let (resolved, event) = match reader.read_resolved_event() {
-                Ok(resolved) => resolved,
+            let event = match reader.read_event() {
+                Ok(event) => event,
                 Err(e) => {
                     let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
                     return Err(self.map_reader_error(&e, at));
                 }
             };
-            // Namespaces matter for start tags only; intern before `reader` is free again.
-            let ns = match (&event, resolved) {
-                (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => {
-                    Ok(self.intern(ns.into_inner()))
+            // Namespaces matter for start tags only (an end tag's name is checked against
+            // its start tag's), so only those are resolved.
+            let ns = match &event {
+                Event::Start(start) | Event::Empty(start) => {
+                    match reader.resolver().resolve_element(start.name()).0 {
+                        ResolveResult::Bound(ns) => Ok(self.intern(ns.into_inner())),
+                        ResolveResult::Unknown(prefix) => Err(prefix),
+                        ResolveResult::Unbound => Ok(NO_NAMESPACE),
+                    }
                 }
-                (_, ResolveResult::Unknown(prefix)) => Err(prefix),
                 _ => Ok(NO_NAMESPACE),
             };
             match event {
@@ -1098,6 +1151,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 Event::Eof => break,
             }
         }
+        locate_elements(src, &mut self.elements, &self.offsets);
         let document = XmlDocument {
             elements: self.elements,
             attributes: self.attributes,
@@ -1183,10 +1237,9 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
         let attrs_start = self.attributes.len();
         self.attributes(reader, start, qname, before)?;
-        let location = self.locate(before);
-        let id = u32::try_from(self.elements.len()).map_err(|_| {
-            XmlError::new(XmlErrorKind::TooLarge, "too many elements", Some(location))
-        })?;
+        let Ok(id) = u32::try_from(self.elements.len()) else {
+            return Err(self.error(XmlErrorKind::TooLarge, "too many elements", before));
+        };
         let parent = match self.stack.last_mut() {
             Some(frame) => {
                 frame.has_children = true;
@@ -1199,6 +1252,8 @@ impl<'s, 'l> Parser<'s, 'l> {
             None => Span::default(),
         };
         let local = self.push_str(local.as_ref());
+        // The input fits in u32 (checked before parsing).
+        self.offsets.push(u32::try_from(before).unwrap_or(u32::MAX));
         self.elements.push(ElementData {
             ns,
             prefix,
@@ -1206,8 +1261,9 @@ impl<'s, 'l> Parser<'s, 'l> {
             text: Span::default(),
             attrs_start: u32::try_from(attrs_start).unwrap_or(u32::MAX),
             attrs_len: u32::try_from(self.attributes.len() - attrs_start).unwrap_or(0),
-            line: location.line,
-            column: location.column,
+            // Set from `offsets` once the whole input is read (see `locate_elements`).
+            line: 0,
+            column: 0,
             parent,
             end: id + 1,
         });
@@ -1749,6 +1805,66 @@ mod tests {
             "{e}"
         );
         e
+    }
+
+    #[test]
+    fn every_element_gets_the_line_and_column_of_its_start_tag() {
+        let xml = "<?xml version=\"1.0\"?>\r\n<a>\r\n  <b x=\"ä\"/><c>ää<d/></c>\n\n\t<!-- <x/> --><e>\r\n<f/></e><g/><h/></a>\n";
+        // Expected from the text itself: each `<` that opens a start tag, by counting.
+        let mut expected = Vec::new();
+        let (mut line, mut column) = (1, 1);
+        let mut in_comment = false;
+        for (i, c) in xml.char_indices() {
+            if xml[i..].starts_with("<!--") {
+                in_comment = true;
+            }
+            if in_comment && xml[..i].ends_with("--") && c == '>' {
+                in_comment = false;
+            }
+            let opens =
+                c == '<' && !in_comment && xml[i + 1..].starts_with(|n: char| n.is_alphabetic());
+            if opens {
+                expected.push((line, column));
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        let doc = ok(xml);
+        let found: Vec<(u32, u32)> = doc.nodes().map(|n| (n.line(), n.column())).collect();
+        assert_eq!(found, expected);
+        assert_eq!(expected.len(), 8);
+        assert_eq!(
+            found[3],
+            (3, 18),
+            "after two-byte characters on the same line"
+        );
+    }
+
+    #[test]
+    fn qualified_names_follow_the_namespaces_grammar() {
+        for name in [
+            "a",
+            "_a",
+            "ep2:json",
+            "x.y-z_1",
+            "hl7fi:a.b",
+            "ä",
+            "p:ä",
+            "é:x",
+            "a·b",
+        ] {
+            assert!(is_qname(name), "{name}");
+        }
+        for name in [
+            "", ":", "a:", ":a", "a:b:c", "1a", "-a", ".a", "p:1", "p:-", "a b", "a>", "a=",
+            "\u{B7}a", "p:\u{B7}", "a::b",
+        ] {
+            assert!(!is_qname(name), "{name:?}");
+        }
     }
 
     #[test]
