@@ -1149,3 +1149,39 @@ async fn a_cda_document_with_its_frame_and_the_summary_by_custodian() {
     assert!(!scrape.contains("Testinen"));
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_and_large_documents_get_the_same_report() {
+    // Up to 64 KiB a document is checked on the async worker that received it, above that
+    // on the blocking pool; the two must answer alike. Trailing whitespace makes the same
+    // JSON content larger without changing it.
+    let server = TestServer::with(|_| {}).await;
+    let mut client = server.client().await;
+    let small = invalid_document();
+    let mut large = small.clone();
+    large.resize(small.len() + 80 * 1024, b' ');
+    let mut reports = Vec::new();
+    for document in [small, large] {
+        let report = client
+            .validate(pb::ValidateRequest {
+                document,
+                include_fields: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .report
+            .unwrap();
+        reports.push(report);
+    }
+    let (small, large) = (&reports[0], &reports[1]);
+    assert_eq!(verdict(small), pb::Verdict::PartlyConformant);
+    assert_eq!(small.verdict, large.verdict);
+    assert_eq!(small.error_count, large.error_count);
+    assert!(!small.findings.is_empty());
+    assert_eq!(small.findings, large.findings);
+    assert_eq!(small.fields, large.fields);
+    assert_eq!(small.coverage, large.coverage);
+    server.shutdown().await;
+}

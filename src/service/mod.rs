@@ -3,8 +3,9 @@
 //! [`serve`] runs `rakenne.v1.ConformanceService` (see `proto/rakenne/v1/conformance.proto`)
 //! with gRPC health (`grpc.health.v1`), server reflection (v1 and v1alpha) and, on a second
 //! listener, a Prometheus `/metrics` endpoint. Requests are mapped to [`CheckOptions`] and
-//! the engine's [`Report`] to protobuf messages; the checks themselves run on tokio's
-//! blocking pool behind a semaphore, so large documents never stall the async workers.
+//! the engine's [`Report`] to protobuf messages. Checks run behind a semaphore: a small
+//! document's on the async worker that received it, a large one's on tokio's blocking pool,
+//! so large documents never stall the async workers.
 //!
 //! A non-conformant or unreadable document is a normal response; RPC errors are for bad
 //! requests (INVALID_ARGUMENT or RESOURCE_EXHAUSTED with `google.rpc.BadRequest` field
