@@ -26,7 +26,8 @@
 #
 # Whole-process rows are the best of RUNS runs (default 3) of each command, peers alike.
 #
-# Environment: FILES (default 2000), REQUESTS (default 100000), STREAMS (default 16), RUNS,
+# Environment: FILES (default 2000), REQUESTS (default 100000), STREAMS (default 4), WINDOW
+# (documents in flight per stream, default 2; unary: STREAMS x WINDOW calls at once), RUNS,
 # PEERS (default target/bench-peers), SKIP_CRITERION=1 (no in-process rakenne figures).
 set -euo pipefail
 
@@ -37,7 +38,8 @@ EXAMPLE=$SHARED/kanta-examples/asia_ja_rajoitukset_testi_S.xml
 SCHEMA=$SHARED/sosmeta/1.2.246.537.6.1506.15007.2024.11.28.json
 FILES=${FILES:-2000}
 REQUESTS=${REQUESTS:-100000}
-STREAMS=${STREAMS:-16}
+STREAMS=${STREAMS:-4}
+WINDOW=${WINDOW:-2}
 PEERS=${PEERS:-$ROOT/target/bench-peers}
 
 if [[ ! -r $EXAMPLE || ! -r $SCHEMA ]]; then
@@ -235,14 +237,14 @@ node "$PEERS/ajv-check.js" "$SCHEMA" "$WORK/json" >"$WORK/ajv_result.txt" || tru
 
 # ---------------------------------------------------------------- the service
 PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-log "service on 127.0.0.1:$PORT: health, $REQUESTS requests over $STREAMS streams"
+log "service on 127.0.0.1:$PORT: health, $REQUESTS requests over $STREAMS streams × window $WINDOW"
 START_NS=$(date +%s%N)
 RUST_LOG=warn "$RAKENNE" serve --listen "127.0.0.1:$PORT" --metrics-listen off >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 "$LOAD" --addr "127.0.0.1:$PORT" --wait-serving --since-unix-ns "$START_NS" --requests 100 --streams 1 --json >"$WORK/serving.json"
 RSS_IDLE=$(awk '/VmRSS/ {print $2}' /proc/$SERVER_PID/status)
-"$LOAD" --addr "127.0.0.1:$PORT" --document "$EXAMPLE" --streams "$STREAMS" --requests "$REQUESTS" --json >"$WORK/load.json" || true
-"$LOAD" --addr "127.0.0.1:$PORT" --document "$EXAMPLE" --streams "$STREAMS" --requests "$((REQUESTS / 5))" --mode unary --json >"$WORK/load_unary.json" || true
+"$LOAD" --addr "127.0.0.1:$PORT" --document "$EXAMPLE" --streams "$STREAMS" --window "$WINDOW" --requests "$REQUESTS" --json >"$WORK/load.json" || true
+"$LOAD" --addr "127.0.0.1:$PORT" --document "$EXAMPLE" --streams "$((STREAMS * WINDOW))" --requests "$((REQUESTS / 5))" --mode unary --json >"$WORK/load_unary.json" || true
 RSS_PEAK=$(awk '/VmHWM/ {print $2}' /proc/$SERVER_PID/status)
 kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
