@@ -358,7 +358,8 @@ impl Rules<'_> {
     /// classification (an unknown code is an error only for a complete list).
     fn coded(&mut self, node: Node<'_>, base: &str) {
         let lang = self.lang;
-        let name = label(node);
+        // Built only for a finding: most coded elements have none.
+        let name = || label(node);
         let code = self.require_attr(node, "code");
         let Some(system) = node.attr("codeSystem") else {
             self.push(
@@ -370,7 +371,7 @@ impl Rules<'_> {
                         "elementiltä {} puuttuu codeSystem; sen on oltava {}",
                         "elementet {} saknar codeSystem; det ska vara {}",
                         "element {} has no codeSystem; it must be {}",
-                        name,
+                        name(),
                         base
                     ),
                 ),
@@ -392,7 +393,7 @@ impl Rules<'_> {
                         "{}: codeSystem {} ei ole luokitus {} (versiotunnuksen kanssa tai ilman)",
                         "{}: codeSystem {} är inte klassificeringen {} (med eller utan version)",
                         "{}: codeSystem {} is not classification {} (with or without a version)",
-                        name,
+                        name(),
                         system,
                         base
                     ),
@@ -417,7 +418,7 @@ impl Rules<'_> {
                     "{}: koodia {} ei ole luokituksessa {}",
                     "{}: koden {} finns inte i klassificeringen {}",
                     "{}: code {} is not in classification {}",
-                    name,
+                    name(),
                     code,
                     base
                 ),
@@ -430,7 +431,7 @@ impl Rules<'_> {
                     "{}: koodi {} ei ole luokituksen {} ladatussa (vajaassa) luettelossa; lataa täysi luettelo tarkistusta varten",
                     "{}: koden {} finns inte i den laddade (ofullständiga) listan för klassificeringen {}; ladda hela listan för kontroll",
                     "{}: code {} is not in the loaded (incomplete) list of classification {}; load the full list to check it",
-                    name,
+                    name(),
                     code,
                     base
                 ),
