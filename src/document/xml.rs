@@ -742,27 +742,46 @@ fn is_ncname(name: &str) -> bool {
     }
 }
 
+/// Bytes of ASCII qualified names: 1 = may continue a name, 2 = may also start one,
+/// 4 = the colon; 0 for everything else, non-ASCII bytes included.
+const QNAME_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = ASCII_NAME[b];
+        b += 1;
+    }
+    table[b':' as usize] = 4;
+    table
+};
+
 /// Whether `name` is a qualified name: `NCName` or `NCName:NCName`.
 fn is_qname(name: &str) -> bool {
-    // The usual case, an ASCII name, in one pass over the bytes: every byte a name
-    // character or the one colon, and each part starting with a name-start character.
     let bytes = name.as_bytes();
-    let class = |b: u8| ASCII_NAME.get(usize::from(b)).copied().unwrap_or(0);
+    // The usual case, an ASCII name, in one pass with one table lookup per byte.
     let mut colon = None;
-    let mut ascii_name = !bytes.is_empty();
     for (i, &b) in bytes.iter().enumerate() {
-        if b == b':' && colon.is_none() {
-            colon = Some(i);
-        } else if class(b) == 0 {
-            ascii_name = false;
-            break;
+        let class = QNAME_BYTE[usize::from(b)];
+        if class & 1 != 0 {
+            continue;
         }
+        if class == 4 && colon.is_none() {
+            colon = Some(i);
+            continue;
+        }
+        // Non-ASCII, not a name character, or a second colon.
+        return is_qname_slow(name);
     }
-    if ascii_name {
-        let starts = |at: usize| bytes.get(at).is_some_and(|&b| class(b) & 2 != 0);
-        return starts(0) && colon.is_none_or(|c| starts(c + 1));
-    }
-    match memchr::memchr(b':', bytes) {
+    let starts = |at: usize| {
+        bytes
+            .get(at)
+            .is_some_and(|&b| QNAME_BYTE[usize::from(b)] & 2 != 0)
+    };
+    starts(0) && colon.is_none_or(|c| starts(c + 1))
+}
+
+fn is_qname_slow(name: &str) -> bool {
+    match memchr::memchr(b':', name.as_bytes()) {
         // `:` is ASCII, so both sides are on character boundaries.
         Some(colon) => is_ncname(&name[..colon]) && is_ncname(&name[colon + 1..]),
         None => is_ncname(name),
