@@ -174,15 +174,14 @@ impl<'de> Visitor<'de> for Seed {
         }
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            // Refused at the key, so the position points at the duplicate.
-            if object.contains_key(&key) {
+            // Refused at the key, so the position points at the duplicate; one hash per key.
+            let serde_json::map::Entry::Vacant(slot) = object.entry(key) else {
                 return Err(de::Error::custom(DUPLICATE));
-            }
-            let value = map.next_value_seed(Seed {
+            };
+            slot.insert(map.next_value_seed(Seed {
                 depth: self.depth + 1,
                 max: self.max,
-            })?;
-            object.insert(key, value);
+            })?);
         }
         Ok(Value::Object(object))
     }
