@@ -1024,8 +1024,13 @@ struct Frame {
     id: u32,
     /// Where this element's text starts in the shared text buffer.
     text_start: usize,
+    /// Where this element's deferred whitespace starts in [`Parser::deferred`].
+    deferred_start: usize,
     has_children: bool,
 }
+
+/// Whitespace-only text of at most this many bytes is deferred (see [`Parser::deferred`]).
+const DEFERRED_WHITESPACE_BYTES: usize = 64;
 
 struct Parser<'s, 'l> {
     src: &'s str,
@@ -1046,6 +1051,11 @@ struct Parser<'s, 'l> {
     stack: Vec<Frame>,
     /// Text of all open elements, innermost last (see [`Frame::text_start`]).
     text: String,
+    /// Short whitespace-only text of open elements, as (offset, length) in the source, not
+    /// yet appended to `text`: usually indentation between child elements, which is
+    /// dropped when the element closes. It is appended, in order, before any other text
+    /// of the element, or at its end when the element has other text or no children.
+    deferred: Vec<(u32, u32)>,
     root_done: bool,
     /// Attribute names of the start tag being read.
     seen: SeenAttributes<'s>,
@@ -1067,6 +1077,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             last_namespace: NO_NAMESPACE,
             stack: Vec::new(),
             text: String::new(),
+            deferred: Vec::new(),
             root_done: false,
             seen: SeenAttributes::default(),
         }
@@ -1144,7 +1155,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             match event {
                 Event::Start(start) => self.open(&reader, &start, ns, before, false)?,
                 Event::Empty(start) => self.open(&reader, &start, ns, before, true)?,
-                Event::End(_) => self.close(),
+                Event::End(_) => self.close(before)?,
                 Event::Text(text) => self.text_event(&text, before)?,
                 Event::CData(cdata) => {
                     if self.stack.is_empty() {
@@ -1154,6 +1165,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                             before,
                         ));
                     }
+                    self.flush_deferred();
                     push_normalized_eols(&mut self.text, &cdata);
                     self.check_text_size(before)?;
                 }
@@ -1295,6 +1307,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         self.stack.push(Frame {
             id,
             text_start: self.text.len(),
+            deferred_start: self.deferred.len(),
             has_children: false,
         });
         Ok(())
@@ -1520,10 +1533,35 @@ impl<'s, 'l> Parser<'s, 'l> {
         Ok(span(start, self.strings.len()))
     }
 
-    fn close(&mut self) {
-        // quick-xml has already checked that the end tag matches the open element.
-        let Some(frame) = self.stack.pop() else {
+    /// Appends the innermost element's deferred whitespace to its text.
+    fn flush_deferred(&mut self) {
+        let Some(frame) = self.stack.last() else {
             return;
+        };
+        let start = frame.deferred_start;
+        let src = self.src;
+        for &(at, len) in &self.deferred[start..] {
+            push_normalized_eols(&mut self.text, &src[at as usize..(at + len) as usize]);
+        }
+        self.deferred.truncate(start);
+    }
+
+    fn close(&mut self, before: usize) -> Result<(), XmlError> {
+        // quick-xml has already checked that the end tag matches the open element.
+        let Some(frame) = self.stack.last() else {
+            return Ok(());
+        };
+        if self.deferred.len() > frame.deferred_start {
+            if frame.has_children && self.text.len() == frame.text_start {
+                // Only whitespace between child elements: indentation, dropped below.
+                self.deferred.truncate(frame.deferred_start);
+            } else {
+                self.flush_deferred();
+                self.check_text_size(before)?;
+            }
+        }
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
         };
         let end = u32::try_from(self.elements.len()).unwrap_or(u32::MAX);
         let text = &self.text[frame.text_start..];
@@ -1544,6 +1582,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         if self.stack.is_empty() {
             self.root_done = true;
         }
+        Ok(())
     }
 
     fn text_event(&mut self, text: &str, before: usize) -> Result<(), XmlError> {
@@ -1560,6 +1599,15 @@ impl<'s, 'l> Parser<'s, 'l> {
             }
             return Ok(());
         }
+        if text.len() <= DEFERRED_WHITESPACE_BYTES
+            && is_xml_whitespace(text)
+            && let Some(at) = self.offset_of(text)
+        {
+            // Offsets fit in u32 (checked before parsing).
+            self.deferred.push((at as u32, text.len() as u32));
+            return Ok(());
+        }
+        self.flush_deferred();
         // One branch-free (vectorized) pass decides whether the slower checks are needed.
         let (has_cr, has_gt) = text.bytes().fold((false, false), |(cr, gt), b| {
             (cr | (b == b'\r'), gt | (b == b'>'))
@@ -1616,6 +1664,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
         match resolve_reference(name) {
             Ok(resolved) => {
+                self.flush_deferred();
                 resolved.push_to(&mut self.text);
                 self.check_text_size(before)
             }
@@ -1861,6 +1910,29 @@ mod tests {
             (3, 18),
             "after two-byte characters on the same line"
         );
+    }
+
+    #[test]
+    fn whitespace_is_indentation_only_beside_children_and_no_other_text() {
+        let text_of = |xml: &str| ok(xml).root().text().to_owned();
+        assert_eq!(text_of("<a>\r\n  <b/>\r\n  <c/>\r\n</a>"), "");
+        assert_eq!(text_of("<a>x<b/>\r\n</a>"), "x\n");
+        assert_eq!(text_of("<a>\r\n<b/>x</a>"), "\nx");
+        assert_eq!(text_of("<a> \r\n <b/> y <c/>\t</a>"), " \n  y \t");
+        assert_eq!(text_of("<a>  </a>"), "  ");
+        assert_eq!(text_of("<a> <!--c--> <?p?>\r</a>"), "  \n");
+        assert_eq!(text_of("<a> <![CDATA[y]]> <b/> </a>"), " y  ");
+        assert_eq!(text_of("<a> &amp; <b/>\n</a>"), " & \n");
+        assert_eq!(
+            text_of("<a> &#32; <b/>\n</a>"),
+            "",
+            "whitespace from a reference too"
+        );
+        let long = " ".repeat(200);
+        assert_eq!(text_of(&format!("<a>{long}<b/>x</a>")), format!("{long}x"));
+        let nested = ok("<a> <b> <c/> </b> z </a>");
+        assert_eq!(nested.root().text(), "  z ");
+        assert_eq!(nested.root().child_local("b").unwrap().text(), "");
     }
 
     #[test]
