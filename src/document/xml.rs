@@ -899,9 +899,14 @@ fn reference_error(error: ReferenceError, name: &str, location: Location) -> Xml
 }
 
 /// Converts byte offsets to line and column; offsets are usually asked for in increasing
-/// order, so the cursor only moves forward (linear over the whole document).
+/// order, so the cursor only moves forward (linear over the whole document), from one line
+/// end to the next.
 struct LineCursor<'s> {
     src: &'s str,
+    newlines: memchr::Memchr<'s>,
+    /// The first line end at or after `offset`.
+    next_newline: Option<usize>,
+    /// A byte offset on line `line`, at column `column`.
     offset: usize,
     line: u32,
     column: u32,
@@ -909,8 +914,12 @@ struct LineCursor<'s> {
 
 impl<'s> LineCursor<'s> {
     fn new(src: &'s str) -> Self {
+        let mut newlines = memchr::memchr_iter(b'\n', src.as_bytes());
+        let next_newline = newlines.next();
         Self {
             src,
+            newlines,
+            next_newline,
             offset: 0,
             line: 1,
             column: 1,
@@ -923,54 +932,23 @@ impl<'s> LineCursor<'s> {
             offset -= 1;
         }
         if offset < self.offset {
-            self.offset = 0;
-            self.line = 1;
+            *self = Self::new(self.src);
+        }
+        while let Some(newline) = self.next_newline.filter(|&n| n < offset) {
+            self.line = self.line.saturating_add(1);
+            self.offset = newline + 1;
             self.column = 1;
+            self.next_newline = self.newlines.next();
         }
-        // memchr scans (vectorised): the last line end, then the line ends before it.
+        // Counted from the previous offset when it is on the same line, so that a document
+        // on one long line stays linear.
         let bytes = &self.src.as_bytes()[self.offset..offset];
-        match memchr::memrchr(b'\n', bytes) {
-            None => self.column = self.column.saturating_add(count_chars(bytes)),
-            Some(last) => {
-                let newlines = memchr::memchr_iter(b'\n', &bytes[..last]).count() + 1;
-                self.line = self
-                    .line
-                    .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-                self.column = 1u32.saturating_add(count_chars(&bytes[last + 1..]));
-            }
-        }
+        self.column = self.column.saturating_add(count_chars(bytes));
         self.offset = offset;
         Location {
             line: self.line,
             column: self.column,
         }
-    }
-}
-
-/// Sets the line and column of every element from its start tag's byte offset: one
-/// forward pass over the input's line ends, as elements are in document order.
-fn locate_elements(src: &str, elements: &mut [ElementData], offsets: &[u32]) {
-    let bytes = src.as_bytes();
-    let mut newlines = memchr::memchr_iter(b'\n', bytes);
-    let mut next_newline = newlines.next();
-    let mut line = 1u32;
-    // The column of byte `at`, which is on the current line.
-    let mut at = 0usize;
-    let mut column = 1u32;
-    for (element, &offset) in elements.iter_mut().zip(offsets) {
-        let offset = (offset as usize).min(bytes.len());
-        while let Some(newline) = next_newline.filter(|&n| n < offset) {
-            line = line.saturating_add(1);
-            at = newline + 1;
-            column = 1;
-            next_newline = newlines.next();
-        }
-        // Counted from the previous element on the same line, so a document on one long
-        // line stays linear.
-        column = column.saturating_add(count_chars(&bytes[at..offset]));
-        at = offset;
-        element.line = line;
-        element.column = column;
     }
 }
 
@@ -1182,7 +1160,14 @@ impl<'s, 'l> Parser<'s, 'l> {
                 Event::Eof => break,
             }
         }
-        locate_elements(src, &mut self.elements, &self.offsets);
+        // Every element's line and column, in one forward pass: elements are in document
+        // order.
+        let cursor = &mut self.cursor;
+        for (element, &offset) in self.elements.iter_mut().zip(&self.offsets) {
+            let location = cursor.locate(offset as usize);
+            element.line = location.line;
+            element.column = location.column;
+        }
         let document = XmlDocument {
             elements: self.elements,
             attributes: self.attributes,
@@ -1292,7 +1277,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             text: Span::default(),
             attrs_start: u32::try_from(attrs_start).unwrap_or(u32::MAX),
             attrs_len: u32::try_from(self.attributes.len() - attrs_start).unwrap_or(0),
-            // Set from `offsets` once the whole input is read (see `locate_elements`).
+            // Set from `offsets` once the whole input is read (see `run`).
             line: 0,
             column: 0,
             parent,
