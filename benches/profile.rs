@@ -27,6 +27,10 @@ use rakenne::document::base64::decode_strict;
 use rakenne::document::cda::{EP2, HL7};
 use rakenne::document::xml::{self, XmlLimits};
 
+#[path = "support/floor.rs"]
+mod floor;
+use floor::read_decode;
+
 const EXAMPLE: &str = "../shared/kanta-examples/asia_ja_rajoitukset_testi_S.xml";
 const WORKLOADS: [&str; 5] = [
     "floor",
@@ -67,7 +71,7 @@ fn main() -> ExitCode {
     let (display, content) = body_of(&document);
     let measured: usize = match workload.as_str() {
         "floor" => {
-            black_box(floor(&document));
+            black_box(read_decode(&document));
             (0..runs).map(|_| measured_floor(&document)).sum()
         }
         "check-cda" => {
@@ -119,24 +123,6 @@ fn body_of(document: &[u8]) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-/// The CDA read and base64 decode, and nothing else (as the criterion floor bench).
-fn floor(document: &[u8]) -> usize {
-    let doc = xml::parse(document, &XmlLimits::default()).expect("well-formed CDA");
-    let body = doc
-        .root()
-        .child(Some(HL7), "component")
-        .and_then(|c| c.child(Some(HL7), "nonXMLBody"))
-        .expect("nonXMLBody");
-    let mut decoded = 0;
-    if let Some(text) = body.child(Some(HL7), "text") {
-        decoded += decode_strict(text.text(), usize::MAX).map_or(0, |b| b.len());
-    }
-    if let Some(json) = body.child(Some(EP2), "json") {
-        decoded += decode_strict(json.text(), usize::MAX).map_or(0, |b| b.len());
-    }
-    decoded
-}
-
 fn check(engine: &Engine, document: &[u8], options: &CheckOptions) -> usize {
     let report = engine.check(document, None, options).expect("a report");
     report.findings.len() + 1
@@ -148,7 +134,7 @@ fn parse(document: &[u8]) -> usize {
 
 #[inline(never)]
 fn measured_floor(document: &[u8]) -> usize {
-    floor(black_box(document))
+    read_decode(black_box(document))
 }
 
 #[inline(never)]

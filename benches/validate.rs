@@ -29,33 +29,17 @@ use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::Definitions;
 use rakenne::definitions::catalog::Catalog;
 use rakenne::document::base64::decode_strict;
-use rakenne::document::cda::{EP2, HL7};
+use rakenne::document::cda::EP2;
 use rakenne::document::xml::{self, XmlLimits};
 use serde_json::Value;
+
+#[path = "support/floor.rs"]
+mod floor;
+use floor::read_decode;
 
 const EXAMPLE: &str = "../shared/kanta-examples/asia_ja_rajoitukset_testi_S.xml";
 /// Content JSON size the large document grows to.
 const LARGE_BYTES: usize = 1024 * 1024;
-
-/// The CDA read and base64 decode, and nothing else.
-fn read_decode(document: &[u8]) -> usize {
-    let limits = XmlLimits::default();
-    let doc = xml::parse(document, &limits).expect("well-formed CDA");
-    let body = doc
-        .root()
-        .child(Some(HL7), "component")
-        .and_then(|c| c.child(Some(HL7), "nonXMLBody"))
-        .expect("nonXMLBody");
-    let mut decoded = 0;
-    if let Some(text) = body.child(Some(HL7), "text") {
-        decoded += decode_strict(text.text(), usize::MAX).map_or(0, |b| b.len());
-    }
-    let json = body.child(Some(EP2), "json").expect("ep2:json");
-    decoded += decode_strict(json.text(), usize::MAX)
-        .expect("base64 content")
-        .len();
-    decoded
-}
 
 /// The content JSON of a CDA document.
 fn content_of(document: &[u8]) -> Vec<u8> {
