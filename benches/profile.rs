@@ -23,13 +23,11 @@ use std::sync::Arc;
 
 use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::Definitions;
-use rakenne::document::base64::decode_strict;
-use rakenne::document::cda::{EP2, HL7};
 use rakenne::document::xml::{self, XmlLimits};
 
-#[path = "support/floor.rs"]
-mod floor;
-use floor::read_decode;
+#[path = "support/document.rs"]
+mod document;
+use document::{body_of, read_decode};
 
 const EXAMPLE: &str = "../shared/kanta-examples/asia_ja_rajoitukset_testi_S.xml";
 const WORKLOADS: [&str; 5] = [
@@ -104,23 +102,6 @@ fn main() -> ExitCode {
     };
     println!("profile: {workload}: {runs} runs ({measured})");
     ExitCode::SUCCESS
-}
-
-/// The decoded display form and content JSON of a CDA document.
-fn body_of(document: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let doc = xml::parse(document, &XmlLimits::default()).expect("well-formed CDA");
-    let body = doc
-        .root()
-        .descendants_named(Some(HL7), "nonXMLBody")
-        .next()
-        .expect("nonXMLBody");
-    let decode = |node: Option<xml::Node<'_>>| {
-        decode_strict(node.expect("body element").text(), usize::MAX).expect("base64")
-    };
-    (
-        decode(body.child(Some(HL7), "text")),
-        decode(body.child(Some(EP2), "json")),
-    )
 }
 
 fn check(engine: &Engine, document: &[u8], options: &CheckOptions) -> usize {

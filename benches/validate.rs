@@ -28,29 +28,15 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::Definitions;
 use rakenne::definitions::catalog::Catalog;
-use rakenne::document::base64::decode_strict;
-use rakenne::document::cda::EP2;
-use rakenne::document::xml::{self, XmlLimits};
 use serde_json::Value;
 
-#[path = "support/floor.rs"]
-mod floor;
-use floor::read_decode;
+#[path = "support/document.rs"]
+mod document;
+use document::read_decode;
 
 const EXAMPLE: &str = "../shared/kanta-examples/asia_ja_rajoitukset_testi_S.xml";
 /// Content JSON size the large document grows to.
 const LARGE_BYTES: usize = 1024 * 1024;
-
-/// The content JSON of a CDA document.
-fn content_of(document: &[u8]) -> Vec<u8> {
-    let doc = xml::parse(document, &XmlLimits::default()).expect("well-formed CDA");
-    let json = doc
-        .root()
-        .descendants_named(Some(EP2), "json")
-        .next()
-        .expect("ep2:json");
-    decode_strict(json.text(), usize::MAX).expect("base64 content")
-}
 
 /// About `target` bytes of content JSON: every array of the content repeated until the
 /// whole reaches the size.
@@ -114,7 +100,7 @@ fn documents(c: &mut Criterion) {
         include_fields: true,
         ..CheckOptions::default()
     };
-    let content = content_of(&document);
+    let content = document::body_of(&document).1;
     let report = engine.check(&document, None, &plain).expect("report");
     println!(
         "validate: 15007 CDA {} bytes, content {} bytes, verdict {:?}, {} findings",

@@ -1,5 +1,6 @@
-//! The floor of a full check, shared by the criterion benches (`benches/validate.rs`) and
-//! the instruction counts (`benches/profile.rs`).
+//! What the criterion benches (`benches/validate.rs`) and the instruction counts
+//! (`benches/profile.rs`) both do with a CDA document: the floor of a full check, and
+//! taking its body apart.
 
 use rakenne::document::base64::decode_strict;
 use rakenne::document::cda::{EP2, HL7};
@@ -24,4 +25,21 @@ pub fn read_decode(document: &[u8]) -> usize {
         .expect("base64 content")
         .len();
     decoded
+}
+
+/// The decoded display form and content JSON of a CDA document.
+pub fn body_of(document: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let doc = xml::parse(document, &XmlLimits::default()).expect("well-formed CDA");
+    let body = doc
+        .root()
+        .descendants_named(Some(HL7), "nonXMLBody")
+        .next()
+        .expect("nonXMLBody");
+    let decode = |node: Option<xml::Node<'_>>| {
+        decode_strict(node.expect("body element").text(), usize::MAX).expect("base64")
+    };
+    (
+        decode(body.child(Some(HL7), "text")),
+        decode(body.child(Some(EP2), "json")),
+    )
 }
