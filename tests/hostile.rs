@@ -4,23 +4,22 @@
 //! busy two-core machine; what they catch is a blow-up (quadratic work, entity expansion),
 //! not a slow machine.
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::server::TestServer;
 use rakenne::check::report::{Report, Verdict};
 use rakenne::check::{CheckOptions, Engine, Limits, RequestError};
 use rakenne::definitions::Definitions;
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, ValidateRequest};
-use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServerConfig, serve};
-use tokio::net::TcpListener;
+use rakenne::service::{DefinitionsSource, ServerConfig};
 use tonic::Code;
 use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt as _;
 
 /// The most one hostile document may take in a debug build.
@@ -350,76 +349,24 @@ fn findings_are_capped_and_the_rest_counted() {
 // ---------------------------------------------------------------------------------------
 // Over gRPC
 
-struct Server {
-    addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), rakenne::service::ServeError>>,
+/// The real server on loopback with these tests' definitions, `config` applied.
+async fn start_server(config: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    let mut c = ServerConfig::new(DefinitionsSource::Loaded(definitions()));
+    config(&mut c);
+    TestServer::start(c).await
 }
 
-impl Server {
-    async fn start(config: impl FnOnce(&mut ServerConfig)) -> Self {
-        let mut c = ServerConfig::new(DefinitionsSource::Loaded(definitions()));
-        config(&mut c);
-        let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = grpc.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(c, grpc, None, async {
-            let _ = stopped.await;
-        }));
-        let channel = channel(addr).await;
-        let mut health = HealthClient::new(channel);
-        let mut watch = health
-            .watch(HealthCheckRequest {
-                service: SERVICE_NAME.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(m) = watch.message().await.unwrap() {
-                if m.status == ServingStatus::Serving as i32 {
-                    return;
-                }
-            }
-            panic!("health stream ended");
-        })
-        .await
-        .expect("SERVING within 30 s");
-        Self {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    async fn client(&self) -> ConformanceServiceClient<Channel> {
-        ConformanceServiceClient::new(channel(self.addr).await)
-            .max_decoding_message_size(128 * 1024 * 1024)
-            .max_encoding_message_size(128 * 1024 * 1024)
-    }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-    }
-}
-
-async fn channel(addr: std::net::SocketAddr) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
+/// A client that may send and receive the large documents these tests are made of.
+async fn large_client(server: &TestServer) -> ConformanceServiceClient<Channel> {
+    ConformanceServiceClient::new(server.channel().await)
+        .max_decoding_message_size(128 * 1024 * 1024)
+        .max_encoding_message_size(128 * 1024 * 1024)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_50_mb_document_over_grpc_is_resource_exhausted() {
-    let server = Server::start(|_| {}).await;
-    let mut client = server.client().await;
+    let server = start_server(|_| {}).await;
+    let mut client = large_client(&server).await;
     // Far over the limit: refused by the transport before it is decoded.
     let started = Instant::now();
     let status = client
@@ -467,13 +414,13 @@ async fn a_50_mb_document_over_grpc_is_resource_exhausted() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    server.stop().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_documents_over_grpc_are_unreadable() {
-    let server = Server::start(|_| {}).await;
-    let mut client = server.client().await;
+    let server = start_server(|_| {}).await;
+    let mut client = large_client(&server).await;
     let deep_json = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (
@@ -502,18 +449,18 @@ async fn hostile_documents_over_grpc_are_unreadable() {
         assert_eq!(report.verdict, pb::Verdict::Unreadable as i32, "{rule}");
         assert!(report.findings.iter().any(|f| f.rule_id == rule), "{rule}");
     }
-    server.stop().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_limits_apply_over_grpc() {
-    let server = Server::start(|c| {
+    let server = start_server(|c| {
         c.max_xml_depth = 8;
         c.max_json_depth = 4;
         c.max_findings = 1;
     })
     .await;
-    let client = server.client().await;
+    let client = large_client(&server).await;
     let validate = |document: Vec<u8>| {
         let mut client = client.clone();
         async move {
@@ -540,19 +487,19 @@ async fn server_limits_apply_over_grpc() {
     .await;
     assert_eq!(report.findings.len(), 1);
     assert!(report.findings_omitted >= 1);
-    server.stop().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_request_timeout_gives_deadline_exceeded() {
     // Every check is held for a while; the server's own timeout (no client deadline)
     // answers first.
-    let server = Server::start(|c| {
+    let server = start_server(|c| {
         c.request_timeout = Some(Duration::from_millis(200));
         c.check_hook = Some(Arc::new(|| std::thread::sleep(Duration::from_millis(1500))));
     })
     .await;
-    let mut client = server.client().await;
+    let mut client = large_client(&server).await;
     let started = Instant::now();
     let status = client
         .validate(ValidateRequest {
@@ -567,5 +514,5 @@ async fn the_server_request_timeout_gives_deadline_exceeded() {
         "{:?}",
         started.elapsed()
     );
-    server.stop().await;
+    server.shutdown().await;
 }
