@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::server::TestServer;
+use common::server::{TestServer, report_of};
 use rakenne::check::report::{Report, Verdict};
 use rakenne::check::{CheckOptions, Engine, Limits, RequestError};
 use rakenne::definitions::Definitions;
@@ -436,16 +436,14 @@ async fn hostile_documents_over_grpc_are_unreadable() {
         (b"<a/><b/>".to_vec(), "xml.not-well-formed"),
     ];
     for (document, rule) in cases {
-        let report = client
-            .validate(ValidateRequest {
+        let report = report_of(
+            &mut client,
+            ValidateRequest {
                 document,
                 ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .report
-            .unwrap();
+            },
+        )
+        .await;
         assert_eq!(report.verdict, pb::Verdict::Unreadable as i32, "{rule}");
         assert!(report.findings.iter().any(|f| f.rule_id == rule), "{rule}");
     }
@@ -464,16 +462,14 @@ async fn server_limits_apply_over_grpc() {
     let validate = |document: Vec<u8>| {
         let mut client = client.clone();
         async move {
-            client
-                .validate(ValidateRequest {
+            report_of(
+                &mut client,
+                ValidateRequest {
                     document,
                     ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner()
-                .report
-                .unwrap()
+                },
+            )
+            .await
         }
     };
     let report =

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::TestServer;
+use common::server::{TestServer, report_of};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
@@ -256,17 +256,15 @@ async fn scrape_after_traffic() -> String {
         (fully, pb::Verdict::FullyConformant),
         (partly, pb::Verdict::PartlyConformant),
     ] {
-        let report = client
-            .validate(ValidateRequest {
+        let report = report_of(
+            &mut client,
+            ValidateRequest {
                 document: serde_json::to_vec(&document).unwrap(),
                 service_task: "10".into(),
                 ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .report
-            .unwrap();
+            },
+        )
+        .await;
         assert_eq!(report.verdict, verdict as i32, "{report:?}");
     }
     // An empty document is refused (INVALID_ARGUMENT).

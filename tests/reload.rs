@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::server::{Gate, JsonLog, channel, get_metrics as scrape, spawn_serve, wait_serving};
+use common::server::{
+    Gate, JsonLog, channel, get_metrics as scrape, report_of, spawn_serve, wait_serving,
+};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -139,27 +141,23 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
         .unwrap();
     assert_eq!(report.structure.unwrap().oid, B.0);
     // A new request gets the new catalog: B's root key is nobody's now.
-    let report = client
-        .validate(pb::ValidateRequest {
+    let report = report_of(
+        &mut client,
+        pb::ValidateRequest {
             document: document(B.1),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+        },
+    )
+    .await;
     assert_eq!(report.verdict, pb::Verdict::OwnTemplate as i32);
-    let report = client
-        .validate(pb::ValidateRequest {
+    let report = report_of(
+        &mut client,
+        pb::ValidateRequest {
             document: document(C.1),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+        },
+    )
+    .await;
     assert_eq!(report.structure.unwrap().oid, C.0);
 
     // A catalog that fails to load (no structure at all) is refused; the old one stays.

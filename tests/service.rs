@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::server::{Gate, JsonLog, TestServer, spawn_serve};
+use common::server::{Gate, JsonLog, TestServer, report_of, spawn_serve};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -177,18 +177,16 @@ async fn validate_answers_every_verdict_as_a_normal_response() {
     assert_eq!(coverage.required_present, coverage.required_total);
 
     // Partly conformant: findings with rule ids, severities, pointers and element names.
-    let report = client
-        .validate(pb::ValidateRequest {
+    let report = report_of(
+        &mut client,
+        pb::ValidateRequest {
             document: invalid_document(),
             structure_oid: OID.into(),
             language: pb::Language::Fi as i32,
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+        },
+    )
+    .await;
     assert_eq!(verdict(&report), pb::Verdict::PartlyConformant);
     assert_eq!(report.verdict_label, "osin määritysten mukaisesti");
     assert_eq!(
@@ -224,13 +222,7 @@ async fn validate_answers_every_verdict_as_a_normal_response() {
     );
 
     // Own template: no structure, nearest national structures.
-    let report = client
-        .validate(request(own_template_document()))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let report = report_of(&mut client, request(own_template_document())).await;
     assert_eq!(verdict(&report), pb::Verdict::OwnTemplate);
     assert!(report.structure.is_none());
     assert!(!report.nearest.is_empty());
@@ -242,31 +234,23 @@ async fn validate_answers_every_verdict_as_a_normal_response() {
     );
 
     // Unreadable: a finding with the position in the source.
-    let report = client
-        .validate(request(unreadable_document()))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let report = report_of(&mut client, request(unreadable_document())).await;
     assert_eq!(verdict(&report), pb::Verdict::Unreadable);
     let syntax = &report.findings[0];
     assert_eq!(syntax.severity, pb::Severity::Error as i32);
     assert!(syntax.line.is_some());
 
     // A CDA that is not well-formed XML is unreadable too, not an RPC error.
-    let report = client
-        .validate(pb::ValidateRequest {
+    let report = report_of(
+        &mut client,
+        pb::ValidateRequest {
             document: b"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><unclosed></ClinicalDocument>"
                 .to_vec(),
             format: pb::Format::Cda as i32,
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+        },
+    )
+    .await;
     assert_eq!(verdict(&report), pb::Verdict::Unreadable);
     assert_eq!(report.document.unwrap().format, "cda");
     server.shutdown().await;
@@ -1100,18 +1084,16 @@ async fn a_cda_document_with_its_frame_and_the_summary_by_custodian() {
     .unwrap();
     let server = TestServer::with(|_| {}).await;
     let mut client = server.client().await;
-    let report = client
-        .validate(pb::ValidateRequest {
+    let report = report_of(
+        &mut client,
+        pb::ValidateRequest {
             document: document.clone(),
             frame: Some(frame),
             format: pb::Format::Cda as i32,
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+        },
+    )
+    .await;
     assert_eq!(
         pb::Verdict::try_from(report.verdict).unwrap().as_str_name(),
         format!("VERDICT_{}", expected["verdict"].as_str().unwrap())
@@ -1162,17 +1144,15 @@ async fn small_and_large_documents_get_the_same_report() {
     large.resize(small.len() + 80 * 1024, b' ');
     let mut reports = Vec::new();
     for document in [small, large] {
-        let report = client
-            .validate(pb::ValidateRequest {
+        let report = report_of(
+            &mut client,
+            pb::ValidateRequest {
                 document,
                 include_fields: true,
                 ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .report
-            .unwrap();
+            },
+        )
+        .await;
         reports.push(report);
     }
     let (small, large) = (&reports[0], &reports[1]);

@@ -4,6 +4,7 @@ use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use rakenne::service::pb::{self, conformance_service_client::ConformanceServiceClient};
 use rakenne::service::{SERVICE_NAME, ServeError, ServerConfig, serve};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -19,6 +20,20 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .unwrap()
         .connect()
         .await
+        .unwrap()
+}
+
+/// The report a `Validate` call that must succeed answers with.
+pub async fn report_of(
+    client: &mut ConformanceServiceClient<Channel>,
+    request: pb::ValidateRequest,
+) -> pb::Report {
+    client
+        .validate(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .report
         .unwrap()
 }
 
