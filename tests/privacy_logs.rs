@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::server::{channel, get_metrics as scrape};
+use common::server::{TestServer, get_metrics as scrape};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,12 +13,8 @@ use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::Definitions;
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, ValidateRequest};
-use rakenne::service::{DefinitionsSource, SERVICE_NAME, ServerConfig, serve};
-use tokio::net::TcpListener;
+use rakenne::service::{DefinitionsSource, ServerConfig};
 use tokio_stream::StreamExt as _;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Everything logged by this process.
@@ -194,28 +189,8 @@ async fn the_service_logs_counts_and_refuses_without_personal_data() {
     let secrets = Secrets::new();
     let mut config = ServerConfig::new(DefinitionsSource::Loaded(definitions()));
     config.max_document_bytes = 64 * 1024;
-    let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = grpc.local_addr().unwrap();
-    let metrics_addr = metrics.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(config, grpc, Some(metrics), async {
-        let _ = stopped.await;
-    }));
-    let mut health = HealthClient::new(channel(addr).await);
-    let mut watch = health
-        .watch(HealthCheckRequest {
-            service: SERVICE_NAME.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    while let Some(m) = watch.message().await.unwrap() {
-        if m.status == ServingStatus::Serving as i32 {
-            break;
-        }
-    }
-    let mut client = ConformanceServiceClient::new(channel(addr).await);
+    let server = TestServer::start(config).await;
+    let mut client = ConformanceServiceClient::new(server.channel().await);
     let json = content(&secrets).to_string().into_bytes();
     let mut errors = String::new();
 
@@ -302,17 +277,13 @@ async fn the_service_logs_counts_and_refuses_without_personal_data() {
         .unwrap()
         .into_inner();
 
+    let metrics_addr = server.metrics_addr;
     let metrics = tokio::task::spawn_blocking(move || scrape(metrics_addr))
         .await
         .unwrap();
-    // Connections (the health watch above all) closed, so shutdown need not wait.
-    drop((watch, health, client, responses));
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    // Connections closed, so shutdown need not wait.
+    drop((client, responses));
+    server.shutdown().await;
 
     let logs = captured.text();
     // The capture did see the service at work, at debug level.

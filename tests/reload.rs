@@ -5,19 +5,17 @@
 mod common;
 
 use common::server::{
-    Gate, JsonLog, channel, get_metrics as scrape, report_of, spawn_serve, wait_serving,
+    Gate, JsonLog, TestServer, channel, get_metrics as scrape, report_of, spawn_serve,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use rakenne::definitions::DefinitionsOptions;
 use rakenne::service::pb::admin_client::AdminClient;
 use rakenne::service::pb::conformance_service_client::ConformanceServiceClient;
 use rakenne::service::pb::{self, ListStructuresRequest, ReloadDefinitionsRequest};
-use rakenne::service::{DefinitionsSource, ServerConfig, serve};
-use tokio::net::TcpListener;
+use rakenne::service::{DefinitionsSource, ServerConfig};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -90,15 +88,8 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
         ..DefinitionsOptions::default()
     }));
     config.check_hook = Some(gate.hook());
-    let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = grpc.local_addr().unwrap();
-    let metrics_addr = metrics.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(config, grpc, Some(metrics), async {
-        let _ = stopped.await;
-    }));
-    wait_serving(addr).await;
+    let server = TestServer::start(config).await;
+    let addr = server.addr;
     let mut client = ConformanceServiceClient::new(channel(addr).await);
     let mut admin = AdminClient::new(channel(addr).await);
     assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
@@ -178,6 +169,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
     assert_eq!(oids(&mut client).await, sorted(&[A.0, C.0]));
 
+    let metrics_addr = server.metrics_addr;
     let metrics = tokio::task::spawn_blocking(move || scrape(metrics_addr))
         .await
         .unwrap();
@@ -194,12 +186,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
         "{metrics}"
     );
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    server.shutdown().await;
 }
 
 /// The real binary: SIGHUP reloads, a failing reload is logged and the old catalog stays.
