@@ -2,20 +2,11 @@
 
 mod common;
 
+use common::test_hetu;
 use std::sync::Arc;
 
 use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::Definitions;
-
-/// A test henkilötunnus (individual number 900-999) with its right check character.
-fn test_hetu(ddmmyy: &str, sign: char, number: u32) -> String {
-    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
-    let digits: u64 = format!("{ddmmyy}{number:03}").parse().unwrap();
-    format!(
-        "{ddmmyy}{sign}{number:03}{}",
-        CHECK[(digits % 31) as usize] as char
-    )
-}
 
 fn engine() -> Engine {
     Engine::new(Arc::new(Definitions::embedded().unwrap()))

@@ -5,6 +5,7 @@
 mod common;
 
 use common::server::{TestServer, get_metrics as scrape};
+use common::test_hetu;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
@@ -62,16 +63,6 @@ fn definitions() -> Arc<Definitions> {
     DEFINITIONS
         .get_or_init(|| Arc::new(Definitions::embedded().expect("embedded definitions")))
         .clone()
-}
-
-/// A test henkilötunnus (individual number 900-999) with its right check character.
-fn test_hetu(ddmmyy: &str, sign: char, number: u32) -> String {
-    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
-    let digits: u64 = format!("{ddmmyy}{number:03}").parse().unwrap();
-    format!(
-        "{ddmmyy}{sign}{number:03}{}",
-        CHECK[(digits % 31) as usize] as char
-    )
 }
 
 struct Secrets {

@@ -5,11 +5,10 @@
 mod common;
 
 use common::server::{
-    Gate, JsonLog, TestServer, channel, get_metrics as scrape, report_of, spawn_serve,
+    Gate, JsonLog, TestServer, channel, get_metrics as scrape, report_of, signal, spawn_serve,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rakenne::definitions::DefinitionsOptions;
 use rakenne::service::pb::admin_client::AdminClient;
@@ -201,16 +200,7 @@ async fn sighup_reloads_the_definitions() {
     let addr: SocketAddr = ready["grpc"].as_str().unwrap().parse().unwrap();
     let mut client = ConformanceServiceClient::new(channel(addr).await);
     assert_eq!(oids(&mut client).await, sorted(&[A.0]));
-    let pid = child.id().to_string();
-    let hup = || {
-        assert!(
-            Command::new("kill")
-                .args(["-HUP", &pid])
-                .status()
-                .unwrap()
-                .success()
-        )
-    };
+    let hup = || signal(&child, "HUP");
 
     copy_structure(&dir, B.0);
     hup();
@@ -226,13 +216,7 @@ async fn sighup_reloads_the_definitions() {
     assert_eq!(failed["level"], "ERROR");
     assert_eq!(oids(&mut client).await, sorted(&[A.0, B.0]));
 
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "TERM");
     log.next("stopped").await;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await

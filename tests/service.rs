@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::server::{Gate, JsonLog, TestServer, report_of, spawn_serve};
-use std::process::Command;
+use common::server::{Gate, JsonLog, TestServer, report_of, signal, spawn_serve};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -1005,9 +1004,7 @@ async fn the_serve_command_logs_ready_and_stops_on_sigterm() {
     assert!(checked["duration_ms"].as_f64().is_some());
     assert!(!checked.to_string().contains("Salainen"));
 
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
+    signal(&child, "TERM");
     log.next("stopped").await;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
@@ -1057,9 +1054,7 @@ async fn the_serve_command_survives_its_log_reader_going_away() {
         "the server is still running"
     );
 
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
+    signal(&child, "TERM");
     let status = tokio::time::timeout(
         Duration::from_secs(30),
         tokio::task::spawn_blocking(move || child.wait()),

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::server::spawn_serve;
+use common::server::{signal, spawn_serve};
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -179,14 +179,7 @@ fn python_grpcio_calls_validate_health_stream_and_reflection() {
     assert!(output.status.success(), "the Python client failed");
     assert!(stdout.contains("all checks passed"));
 
-    let pid = server.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&server.0, "TERM");
     next("stopped");
     let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}");

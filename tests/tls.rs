@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::server::{JsonLog, spawn_serve};
+use common::server::{JsonLog, signal, spawn_serve};
 use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -266,14 +265,7 @@ async fn the_serve_command_takes_tls_flags() {
         Ok(UNREADABLE)
     );
     assert!(call(addr, Some(client_tls(&ca, None))).await.is_err());
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "TERM");
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -26,3 +26,13 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rakenne"))
 }
+
+/// A test henkilötunnus (individual number 900-999) with its right check character.
+pub fn test_hetu(ddmmyy: &str, sign: char, number: u32) -> String {
+    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    let digits: u64 = format!("{ddmmyy}{number:03}").parse().unwrap();
+    format!(
+        "{ddmmyy}{sign}{number:03}{}",
+        CHECK[(digits % 31) as usize] as char
+    )
+}

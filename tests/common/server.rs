@@ -23,6 +23,15 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .unwrap()
 }
 
+/// Sends the signal `name` (`TERM`, `HUP`) to a `rakenne serve` child process.
+pub fn signal(child: &std::process::Child, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{name} failed: {sent:?}");
+}
+
 /// The report a `Validate` call that must succeed answers with.
 pub async fn report_of(
     client: &mut ConformanceServiceClient<Channel>,
