@@ -88,10 +88,10 @@ fn depth_limits_make_a_document_unreadable() {
 
 #[test]
 fn findings_past_the_cap_are_counted_not_listed() {
-    // The fixture has two content.code-unlisted warnings.
+    // The fixture has two findings: a malformed date and a missing first name.
     let output = rakenne(
         &["validate", "--output", "json", "--max-findings", "1"],
-        &[fixture("asiakkuus-taysi.xml")],
+        &[fixture("lastensuojelu-suunnitelma-sisalto-virheet.xml")],
     );
     let lines = json_lines(&output);
     assert_eq!(lines[0]["findings"].as_array().unwrap().len(), 1);

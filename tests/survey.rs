@@ -449,18 +449,16 @@ fn exit_codes_follow_validate() {
         &["survey", dir.path().join("lh/deeper").to_str().unwrap()],
         0,
     );
-    // Findings: 1 (see the other tests). An empty document cannot be checked: 2.
+    // Findings: 1 (see the other tests). An empty document is a document of the set that
+    // cannot be read: counted UNREADABLE, not left out.
     std::fs::write(dir.path().join("lh/empty.json"), b"  \n").unwrap();
     let output = rakenne(&["survey", dir.path().to_str().unwrap(), "--format", "json"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(summary["not_checked"], 1);
-    assert_eq!(summary["documents"], 10);
+    assert_eq!(summary["not_checked"], 0);
+    assert_eq!(summary["documents"], 11);
+    assert_eq!(summary["totals"]["unreadable"], 3, "{summary}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("empty.json: the document is empty"),
-        "{stderr}"
-    );
     assert!(stderr.contains("documents/s"), "{stderr}");
     // A path that does not exist: 2.
     let missing = dir.path().join("missing");
@@ -470,6 +468,21 @@ fn exit_codes_follow_validate() {
             .code(),
         Some(2)
     );
+    // A missing path among others: said on stderr, the others are surveyed, and 2 at
+    // the end.
+    let output = rakenne(&[
+        "survey",
+        missing.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["documents"], 11);
+    assert_eq!(summary["not_checked"], 1);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("missing"), "{stderr}");
     // No documents at all: 2.
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(
@@ -730,13 +743,13 @@ fn validate_writes_junit_with_one_case_per_document() {
     assert!(
         verdict("own/oma1.json")
             .2
-            .contains("nearest 1.2.246.537.6.1506.")
+            .contains("lähin 1.2.246.537.6.1506.")
     );
     assert_eq!(
         verdict("broken/garbage.xml").1.as_deref(),
         Some("UNREADABLE")
     );
-    // An empty document is an error test case.
+    // An empty document is an UNREADABLE document (a failure), not a request error.
     std::fs::write(dir.path().join("lh/empty.json"), b"").unwrap();
     let out = run_ok(
         &[
@@ -745,8 +758,11 @@ fn validate_writes_junit_with_one_case_per_document() {
             "--output",
             "junit",
         ],
-        2,
+        1,
     );
-    assert!(out.contains("tests=\"11\" failures=\"6\" errors=\"1\""));
-    assert!(out.contains("<error message=\"the document is empty\" type=\"not-checked\"/>"));
+    assert!(
+        out.contains("tests=\"11\" failures=\"7\" errors=\"0\""),
+        "{out}"
+    );
+    assert!(out.contains("ERROR json.empty"), "{out}");
 }

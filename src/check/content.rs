@@ -27,6 +27,8 @@ pub struct ContentOptions<'a> {
     pub header_hetu: Option<&'a str>,
     /// Where the header's henkilötunnus stands, to place a finding on it.
     pub header_hetu_at: Option<&'a super::header::XmlAt>,
+    /// The client's birth date by the CDA header (birthTime, else its henkilötunnus).
+    pub header_birth_date: Option<(i32, u8, u8)>,
 }
 
 /// The field table and coverage (empty unless asked for).
@@ -43,6 +45,30 @@ struct States {
     missing_required: HashSet<usize>,
     missing_conditional: HashSet<usize>,
     undefined: Vec<String>,
+    /// Pointers the schema already reported, so a later rule does not report the same
+    /// defect again at the same place (a malformed Pvm is one ERROR, not two).
+    schema_pointers: HashSet<String>,
+    /// Codes of classifications the catalog does not carry, by classification.
+    unchecked: Vec<Unchecked>,
+    /// Codes missing from a carried but incomplete list, by classification.
+    unlisted: Vec<Unlisted>,
+}
+
+/// A classification the catalog does not carry, seen in one document.
+struct Unchecked {
+    oid: String,
+    name: Option<String>,
+    element: usize,
+    pointers: Vec<String>,
+}
+
+/// Codes not in a carried, incomplete classification list, in one document.
+struct Unlisted {
+    oid: String,
+    name: String,
+    element: usize,
+    /// `(pointer, code)` per occurrence.
+    found: Vec<(String, String)>,
 }
 
 /// Runs every content rule of `structure` over `content` (the object with the root key).
@@ -55,11 +81,14 @@ pub fn check_content(
 ) -> ContentResult {
     let mut states = States::default();
     schema_rules(structure, content, out, &mut states);
+    blank_required_rule(structure, content, out, &mut states);
     text_rules(definitions, structure, content, options, out, &mut states);
+    classification_summaries(structure, out, &mut states);
     conditional_rules(structure, content, out, &mut states);
     if let Some(hetu) = options.header_hetu {
         header_hetu_rule(structure, content, hetu, options.header_hetu_at, out);
     }
+    birth_date_rule(structure, content, options, out);
     if !options.include_fields {
         return ContentResult::default();
     }
@@ -101,10 +130,12 @@ fn schema_rules(structure: &Structure, content: &Value, out: &mut Findings, stat
     };
     for error in validator.iter_errors(content) {
         let at = error.instance_path().as_str().to_string();
+        states.schema_pointers.insert(at.clone());
         match error.kind() {
             ValidationErrorKind::Required { property } => {
                 let key = property.as_str().unwrap_or_default();
                 let pointer = format!("{at}/{}", escape_pointer(key));
+                states.schema_pointers.insert(pointer.clone());
                 let mut f = finding("content.required", Severity::Error, String::new())
                     .at_pointer(&pointer);
                 let name = match structure.element_at(&pointer) {
@@ -250,9 +281,26 @@ fn text_rules(
         let steps = structure.value_steps(index);
         let is_hetu = element.is_hetu();
         let is_ytunnus = element.name.fi == "Y-tunnus";
+        let is_temporary_id = element.key == "tilapainen_yksilointitunnus" && !is_hetu;
         // Pointers are made only for findings.
         walk(content, steps, &mut indices, &mut |at, value| {
             let pointer = || concrete(steps, at);
+            if is_temporary_id {
+                let text = match value {
+                    Value::String(s) => Some(s.as_str()),
+                    Value::Object(map) => map.get("value").and_then(Value::as_str),
+                    _ => None,
+                };
+                if let Some(f) = text.and_then(|t| super::header::temporary_id_finding(t, lang)) {
+                    let at = if value.is_object() {
+                        format!("{}/value", pointer())
+                    } else {
+                        pointer()
+                    };
+                    out.push(f.at_pointer(at).about(element));
+                }
+                return;
+            }
             if is_hetu || is_ytunnus {
                 let text = match value {
                     Value::String(s) => Some(s.as_str()),
@@ -384,6 +432,13 @@ fn date_finding(
     index: usize,
 ) {
     let lang = out.lang;
+    // The schema's pattern already reported this value: one defect, one finding.
+    if states.schema_pointers.contains(pointer) {
+        if problem.is_some() {
+            states.invalid.insert(index);
+        }
+        return;
+    }
     let (rule, message) = match problem {
         Some(problem) => {
             states.invalid.insert(index);
@@ -433,45 +488,222 @@ fn code_rule(
     let system = value.get("system").and_then(Value::as_str).unwrap_or("");
     let classifications = &definitions.classifications;
     // The value's own system when it names a known classification, else the element's.
-    let check = match classifications.check_code(system, code) {
-        CodeCheck::UnknownSystem => match &element.classification_oid {
-            Some(oid) => classifications.check_code(oid, code),
-            None => CodeCheck::UnknownSystem,
-        },
-        check => check,
+    let found = classifications.lookup(system).or_else(|| {
+        element
+            .classification_oid
+            .as_deref()
+            .and_then(|oid| classifications.lookup(oid))
+    });
+    let Some(found) = found else {
+        // Not carried at all: said once per classification and document (INFO).
+        let oid = element
+            .classification_oid
+            .as_deref()
+            .filter(|oid| identifiers::check_oid(oid).is_ok())
+            .or_else(|| {
+                let bare = system.trim_start_matches("urn:oid:");
+                identifiers::check_oid(bare).is_ok().then_some(bare)
+            });
+        let Some(oid) = oid else { return };
+        match states.unchecked.iter_mut().find(|u| u.oid == oid) {
+            Some(seen) => seen.pointers.push(format!("{}/code", pointer())),
+            None => states.unchecked.push(Unchecked {
+                oid: oid.to_string(),
+                name: element.classification_name.clone(),
+                element: index,
+                pointers: vec![format!("{}/code", pointer())],
+            }),
+        }
+        return;
     };
-    let (rule, severity) = match check {
-        CodeCheck::UnknownInComplete => ("content.code-unknown", Severity::Error),
-        CodeCheck::UnknownInIncomplete => ("content.code-unlisted", Severity::Warning),
-        _ => return,
-    };
-    if severity == Severity::Error {
-        states.invalid.insert(index);
+    let classification = found.classification;
+    // A register (organisations, service units) with no list loaded: its codes are OIDs
+    // of an organisation arc, checked by form, not by membership.
+    if classification.is_register() {
+        if let Some(problem) = identifiers::organisation_oid_problem(code) {
+            out.push(
+                finding(
+                    "content.register-oid",
+                    Severity::Warning,
+                    msg!(
+                        lang,
+                        "{}: koodi {} ei ole rekisterin {} ({}) tunniste: {}",
+                        "{}: koden {} är inte en identifierare i registret {} ({}): {}",
+                        "{}: code {} is not an identifier of the register {} ({}): {}",
+                        element_name(element, lang),
+                        mask_if_long(code),
+                        classification.name().fi,
+                        classification.oid(),
+                        problem.describe(lang)
+                    ),
+                )
+                .at_pointer(format!("{}/code", pointer()))
+                .about(element),
+            );
+        }
+        return;
     }
-    let message = if severity == Severity::Error {
-        msg!(
-            lang,
-            "{}: koodia {} ei ole luokituksessa",
-            "{}: koden {} finns inte i klassificeringen",
-            "{}: code {} is not in the classification",
-            element_name(element, lang),
-            code
-        )
-    } else {
-        msg!(
-            lang,
-            "{}: koodi {} ei ole ladatussa (vajaassa) luokitusluettelossa; lataa täysi luettelo tarkistusta varten",
-            "{}: koden {} finns inte i den laddade (ofullständiga) klassificeringen; ladda hela listan för kontroll",
-            "{}: code {} is not in the loaded (incomplete) classification list; load the full list to check it",
-            element_name(element, lang),
-            code
-        )
-    };
-    out.push(
-        finding(rule, severity, message)
-            .at_pointer(format!("{}/code", pointer()))
+    match classification.check(code) {
+        CodeCheck::UnknownInComplete => {
+            states.invalid.insert(index);
+            out.push(
+                finding(
+                    "content.code-unknown",
+                    Severity::Error,
+                    msg!(
+                        lang,
+                        "{}: koodia {} ei ole luokituksessa {} ({})",
+                        "{}: koden {} finns inte i klassificeringen {} ({})",
+                        "{}: code {} is not in the classification {} ({})",
+                        element_name(element, lang),
+                        mask_if_long(code),
+                        classification.name().fi,
+                        classification.oid()
+                    ),
+                )
+                .at_pointer(format!("{}/code", pointer()))
+                .about(element),
+            );
+        }
+        CodeCheck::UnknownInIncomplete => {
+            let oid = classification.oid();
+            let at = (format!("{}/code", pointer()), code.to_string());
+            match states.unlisted.iter_mut().find(|u| u.oid == oid) {
+                Some(seen) => seen.found.push(at),
+                None => states.unlisted.push(Unlisted {
+                    oid: oid.to_string(),
+                    name: classification.name().fi.clone(),
+                    element: index,
+                    found: vec![at],
+                }),
+            }
+        }
+        CodeCheck::Known { .. } | CodeCheck::UnknownSystem => {}
+    }
+}
+
+/// How many pointers a summary finding lists in its message.
+const SUMMARY_POINTERS: usize = 10;
+
+/// One INFO finding per classification the catalog does not carry, and one WARNING per
+/// incomplete classification with codes missing from its list (a count and the pointers
+/// when there are several), both naming the classification.
+fn classification_summaries(structure: &Structure, out: &mut Findings, states: &mut States) {
+    let lang = out.lang;
+    for unchecked in std::mem::take(&mut states.unchecked) {
+        let element = &structure.elements()[unchecked.element];
+        let name = match &unchecked.name {
+            Some(name) => format!("{name} ({})", unchecked.oid),
+            None => unchecked.oid.clone(),
+        };
+        out.push(
+            finding(
+                "content.code-unchecked",
+                Severity::Info,
+                msg!(
+                    lang,
+                    "luokitusta {} ei ole ladattu, joten sen koodeja ei tarkistettu ({} kpl); lataa luokitus tarkistusta varten",
+                    "klassificeringen {} är inte laddad, så dess koder kontrollerades inte ({} st.); ladda klassificeringen för kontroll",
+                    "the classification {} is not loaded, so its codes were not checked ({} of them); load the classification to check them",
+                    name,
+                    unchecked.pointers.len()
+                ),
+            )
+            .at_pointer(unchecked.pointers[0].clone())
             .about(element),
-    );
+        );
+    }
+    for unlisted in std::mem::take(&mut states.unlisted) {
+        let element = &structure.elements()[unlisted.element];
+        let classification = format!("{} ({})", unlisted.name, unlisted.oid);
+        let message = match unlisted.found.as_slice() {
+            [(_, code)] => msg!(
+                lang,
+                "{}: koodi {} ei ole luokituksen {} ladatussa (vajaassa) luettelossa; lataa täysi luettelo tarkistusta varten",
+                "{}: koden {} finns inte i den laddade (ofullständiga) listan för klassificeringen {}; ladda hela listan för kontroll",
+                "{}: code {} is not in the loaded (incomplete) list of the classification {}; load the full list to check it",
+                element_name(element, lang),
+                mask_if_long(code),
+                classification
+            ),
+            found => {
+                let mut pointers: Vec<&str> = found
+                    .iter()
+                    .take(SUMMARY_POINTERS)
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                if found.len() > SUMMARY_POINTERS {
+                    pointers.push("…");
+                }
+                msg!(
+                    lang,
+                    "{} koodia ei ole luokituksen {} ladatussa (vajaassa) luettelossa; lataa täysi luettelo tarkistusta varten: {}",
+                    "{} koder finns inte i den laddade (ofullständiga) listan för klassificeringen {}; ladda hela listan för kontroll: {}",
+                    "{} codes are not in the loaded (incomplete) list of the classification {}; load the full list to check them: {}",
+                    found.len(),
+                    classification,
+                    pointers.join(", ")
+                )
+            }
+        };
+        out.push(
+            finding("content.code-unlisted", Severity::Warning, message)
+                .at_pointer(unlisted.found[0].0.clone())
+                .about(element),
+        );
+    }
+}
+
+/// A code as a message may show it: codes are short, but a long one is cut.
+fn mask_if_long(code: &str) -> String {
+    if code.chars().count() <= 40 {
+        code.to_string()
+    } else {
+        mask(code)
+    }
+}
+
+/// A required text element whose value is empty or only whitespace is missing, as it is
+/// for the conditional rules: the schema's `required` only asks for the key.
+fn blank_required_rule(
+    structure: &Structure,
+    content: &Value,
+    out: &mut Findings,
+    states: &mut States,
+) {
+    let lang = out.lang;
+    let mut indices = Vec::new();
+    for &index in structure.required_text_elements() {
+        let steps = structure.value_steps(index);
+        walk(content, steps, &mut indices, &mut |at, value| {
+            let Value::String(text) = value else { return };
+            if !text.trim().is_empty() {
+                return;
+            }
+            let pointer = concrete(steps, at);
+            if states.schema_pointers.contains(&pointer) {
+                return;
+            }
+            let named_index = named(structure, index);
+            states.missing_required.insert(named_index);
+            let shown = &structure.elements()[named_index];
+            out.push(
+                finding(
+                    "content.required",
+                    Severity::Error,
+                    msg!(
+                        lang,
+                        "pakollinen tieto {} on tyhjä",
+                        "obligatorisk uppgift {} är tom",
+                        "required element {} is empty",
+                        element_name(shown, lang)
+                    ),
+                )
+                .at_pointer(pointer)
+                .about(shown),
+            );
+        });
+    }
 }
 
 fn conditional_rules(
@@ -480,53 +712,102 @@ fn conditional_rules(
     out: &mut Findings,
     states: &mut States,
 ) {
+    use crate::definitions::rules::RuleKind;
     let lang = out.lang;
     for rule in structure.rules() {
-        for violation in rule.evaluate(content) {
-            let members: Vec<&Element> = rule
-                .members
-                .iter()
-                .filter_map(|m| structure.element_by_template(m))
-                .map(|i| {
-                    states.missing_conditional.insert(i);
-                    &structure.elements()[i]
-                })
-                .collect();
-            let names: Vec<&str> = members.iter().map(|e| element_name(e, lang)).collect();
-            let condition = rule
-                .condition()
-                .and_then(|c| structure.element_by_template(c))
-                .map(|i| element_name(&structure.elements()[i], lang).to_string());
-            let message = match condition {
-                Some(condition) => msg!(
-                    lang,
-                    "ehdollisesti pakollinen tieto {} puuttuu (ehto: {})",
-                    "villkorligt obligatorisk uppgift {} saknas (villkor: {})",
-                    "conditionally required element {} is missing (condition: {})",
-                    names.join(", "),
-                    condition
-                ),
-                None => msg!(
-                    lang,
-                    "yksi tiedoista {} on pakollinen",
-                    "en av uppgifterna {} är obligatorisk",
-                    "one of {} is required",
-                    names.join(", ")
-                ),
+        let violations = rule.evaluate(content);
+        if violations.is_empty() {
+            continue;
+        }
+        let members: Vec<usize> = rule
+            .members
+            .iter()
+            .filter_map(|m| structure.element_by_template(m))
+            .collect();
+        // Each name once: two places of one group ("Palvelunjärjestäjän palveluyksikkö"
+        // defined twice) are one alternative to the reader.
+        let mut names: Vec<String> = Vec::new();
+        for &i in &members {
+            let name = shown_name(&structure.elements()[i], lang);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let condition = rule
+            .condition()
+            .and_then(|c| structure.element_by_template(c))
+            .map(|i| shown_name(&structure.elements()[i], lang));
+        let message = match (&condition, names.as_slice()) {
+            (Some(condition), _) => msg!(
+                lang,
+                "ehdollisesti pakollinen tieto {} puuttuu (ehto: {})",
+                "villkorligt obligatorisk uppgift {} saknas (villkor: {})",
+                "conditionally required element {} is missing (condition: {})",
+                names.join(", "),
+                condition
+            ),
+            (None, [one]) => msg!(
+                lang,
+                "tieto {} on pakollinen ainakin yhdessä kohdassaan",
+                "uppgiften {} är obligatorisk på minst ett av sina ställen",
+                "element {} is required in at least one of its places",
+                one
+            ),
+            (None, _) => msg!(
+                lang,
+                "joko {} on pakollinen",
+                "antingen {} är obligatorisk",
+                "either {} is required",
+                alternatives(&names, lang)
+            ),
+        };
+        let either_or = matches!(rule.kind, RuleKind::AtLeastOne | RuleKind::AtLeastOneYes);
+        for violation in violations {
+            for &i in &members {
+                states.missing_conditional.insert(i);
+            }
+            // An either/or rule is about its group: the finding stands at the item that
+            // lacks both alternatives. A conditional one stands where the member is missing.
+            let at = if either_or {
+                violation.anchor
+            } else {
+                violation
+                    .missing
+                    .first()
+                    .cloned()
+                    .unwrap_or(violation.anchor)
             };
-            let mut f = finding("content.conditional-required", Severity::Error, message)
-                .at_pointer(
-                    violation
-                        .missing
-                        .first()
-                        .cloned()
-                        .unwrap_or(violation.anchor),
-                );
-            if let Some(first) = members.first() {
-                f = f.about(first);
+            let mut f = finding(
+                "content.conditional-required",
+                Severity::Error,
+                message.clone(),
+            )
+            .at_pointer(at);
+            if let Some(&first) = members.first() {
+                f = f.about(&structure.elements()[first]);
             }
             out.push(f);
         }
+    }
+}
+
+/// The element's name, with its heading when the heading differs ("Kuvaus (Lisätiedot)"):
+/// notes name elements by either.
+fn shown_name(element: &Element, lang: Lang) -> String {
+    let name = element_name(element, lang);
+    match element.title.as_ref().map(|t| t.get(lang)) {
+        Some(title) if !title.is_empty() && title != name => format!("{name} ({title})"),
+        _ => name.to_string(),
+    }
+}
+
+/// "A tai B", "A, B tai C" in the report's language.
+fn alternatives(names: &[String], lang: Lang) -> String {
+    let or = msg!(lang, " tai ", " eller ", " or ");
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{}{or}{last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -578,6 +859,114 @@ fn header_hetu_rule(
         Some(at) => at.place(f),
         None => f,
     });
+}
+
+/// A client's `syntymaaika` in the content is the birth date of the same client
+/// elsewhere: the henkilötunnus beside it, else (for the header's client) the CDA
+/// header's birthTime or henkilötunnus. Authority: the henkilötunnus encodes the birth
+/// date (Väestötietolaki 661/2009, DVV); no published Kanta rule makes a difference an
+/// error, so a WARNING (inferred consistency rule). One finding per client.
+fn birth_date_rule(
+    structure: &Structure,
+    content: &Value,
+    options: &ContentOptions<'_>,
+    out: &mut Findings,
+) {
+    let lang = out.lang;
+    let hetu_text = |value: Option<&Value>| -> Option<String> {
+        match value? {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(map) => map.get("value").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        }
+    };
+    for (index, element) in structure.elements().iter().enumerate() {
+        if element.key != "syntymaaika" || !element.pointer.contains("/asiakas") {
+            continue;
+        }
+        let Some(parent) = element.parent else {
+            continue;
+        };
+        let steps = structure.value_steps(parent);
+        let clients = count_values(content, steps);
+        walk(content, steps, &mut Vec::new(), &mut |at, client| {
+            let Value::Object(map) = client else { return };
+            let Some(date) = map
+                .get(element.key.as_str())
+                .and_then(Value::as_str)
+                .and_then(parse_date)
+            else {
+                return;
+            };
+            let own_hetu = hetu_text(map.get("henkilotunnus"));
+            let own = own_hetu
+                .as_deref()
+                .and_then(|h| parse_hetu(h).ok())
+                .map(|h| h.birth_date());
+            // The header's client: the one with the header's henkilötunnus, or the only one.
+            let is_header_client = match (options.header_hetu, own_hetu.as_deref()) {
+                (Some(header), Some(own)) => header == own,
+                (_, None) => clients == 1,
+                (None, Some(_)) => clients == 1,
+            };
+            let (expected, source) = match own {
+                Some(own) => (
+                    own,
+                    msg!(
+                        lang,
+                        "asiakkaan henkilötunnus",
+                        "klientens personbeteckning",
+                        "the client's henkilötunnus"
+                    ),
+                ),
+                None => match options.header_birth_date.filter(|_| is_header_client) {
+                    Some(header) => (
+                        header,
+                        msg!(
+                            lang,
+                            "CDA-otsikon birthTime tai henkilötunnus",
+                            "CDA-huvudets birthTime eller personbeteckning",
+                            "the CDA header's birthTime or henkilötunnus"
+                        ),
+                    ),
+                    None => return,
+                },
+            };
+            if date == expected {
+                return;
+            }
+            let pointer = format!("{}/{}", concrete(steps, at), escape_pointer(&element.key));
+            out.push(
+                finding(
+                    "content.birth-date",
+                    Severity::Warning,
+                    msg!(
+                        lang,
+                        "{}: syntymäaika ei ole sama päivä kuin {} ilmaisee",
+                        "{}: födelsedatumet är inte samma dag som {} anger",
+                        "{}: the birth date is not the date {} gives",
+                        element_name(&structure.elements()[index], lang),
+                        source
+                    ),
+                )
+                .at_pointer(pointer)
+                .about(element),
+            );
+        });
+    }
+}
+
+/// `YYYY-MM-DD` as `(year, month, day)`; anything else (partial, malformed) gives none.
+fn parse_date(text: &str) -> Option<(i32, u8, u8)> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    Some((
+        text[..4].parse().ok()?,
+        text[5..7].parse().ok()?,
+        text[8..10].parse().ok()?,
+    ))
 }
 
 fn field_table(structure: &Structure, content: &Value, states: &States) -> ContentResult {

@@ -4,7 +4,8 @@
 //! client, and a service request (reasonCode in 1.2.246.537.6.1503) that fits the
 //! document group. Rule ids: `frame.unreadable`, `frame.root`, `frame.clinical-document`,
 //! `frame.document-id`, `frame.set-id`, `frame.hetu`, `frame.reason-code`,
-//! `frame.reason-group`, `frame.code-unknown`, `frame.code-unlisted`.
+//! `frame.reason-group`, `frame.code-unknown`, `frame.code-unlisted`,
+//! `frame.effective-time`, `frame.act-code`.
 
 use crate::check::findings::{Findings, finding};
 use crate::check::header::{HETU_ROOT, HeaderFacts, system_matches};
@@ -111,10 +112,74 @@ pub fn check_frame(
         out.push(f);
     }
     client(clinical, header, out);
+    effective_time(clinical, header, out);
     // The clinicalDocument was found under controlActProcess.
     if let Some(act) = root.child(Some(HL7), "controlActProcess") {
+        act_code(act, out);
         reasons(act, header, definitions, out);
     }
+}
+
+/// The frame's `clinicalDocument/effectiveTime` describes the document it carries, so it
+/// is expected to be the document's own `effectiveTime`. Authority: inferred (the frame
+/// repeats the document's header; Kanta's archiving interface names no rule for a
+/// difference), so a WARNING.
+fn effective_time(clinical: Node<'_>, header: &HeaderFacts, out: &mut Findings) {
+    let lang = out.lang;
+    let Some(node) = clinical.child(Some(HL7), "effectiveTime") else {
+        return;
+    };
+    let (Some(frame_value), Some(document_value)) =
+        (node.attr("value"), header.effective_time.as_deref())
+    else {
+        return;
+    };
+    if frame_value == document_value {
+        return;
+    }
+    out.push(
+        finding(
+            "frame.effective-time",
+            Severity::Warning,
+            msg!(
+                lang,
+                "kehyksen clinicalDocument/effectiveTime ({}) ei ole asiakirjan effectiveTime ({})",
+                "ramens clinicalDocument/effectiveTime ({}) är inte dokumentets effectiveTime ({})",
+                "the frame's clinicalDocument/effectiveTime ({}) is not the document's effectiveTime ({})",
+                frame_value,
+                document_value
+            ),
+        )
+        .at_node(node),
+    );
+}
+
+/// `controlActProcess/code` names the trigger event (`RCMR_TE000102UV01` in code system
+/// 2.16.840.1.113883.1.18): a `code` element without `@code` names none. Authority: HL7 V3
+/// ControlAct wrapper (`code` is the trigger event code); inferred for Kanta's frame, so a
+/// WARNING.
+fn act_code(act: Node<'_>, out: &mut Findings) {
+    let lang = out.lang;
+    let Some(code) = act.child(Some(HL7), "code") else {
+        return;
+    };
+    if code.attr("nullFlavor").is_some() || code.attr("code").is_some_and(|c| !c.trim().is_empty())
+    {
+        return;
+    }
+    out.push(
+        finding(
+            "frame.act-code",
+            Severity::Warning,
+            msg!(
+                lang,
+                "kehyksen controlActProcess/code-elementiltä puuttuu @code (laukaisutapahtuma, esim. RCMR_TE000102UV01)",
+                "ramens controlActProcess/code saknar @code (utlösande händelse, t.ex. RCMR_TE000102UV01)",
+                "the frame's controlActProcess/code has no @code (the trigger event, e.g. RCMR_TE000102UV01)"
+            ),
+        )
+        .at_node(code),
+    );
 }
 
 /// The frame's client (`recordTarget/patient/id`) must be the document's.

@@ -16,7 +16,7 @@
 
 use crate::check::findings::{Findings, finding};
 use crate::check::identifiers::{
-    Hl7Timestamp, check_oid, check_ytunnus, mask, parse_hetu, parse_hl7_ts,
+    Hl7Timestamp, check_oid, check_ytunnus, is_temporary_id_root, mask, parse_hetu, parse_hl7_ts,
 };
 use crate::check::report::{Finding, Severity};
 use crate::definitions::classifications::CodeCheck;
@@ -110,6 +110,13 @@ pub struct HeaderFacts {
     pub phase_at: Option<XmlAt>,
     /// Where `ep2:localSocialHeader` stands (the parent of a missing phase).
     pub local_header_at: Option<XmlAt>,
+    /// The client's birth date `(year, month, day)`: `patient/birthTime`, else the one the
+    /// header's henkilötunnus encodes. Personal data, like the henkilötunnus.
+    pub birth_date: Option<(i32, u8, u8)>,
+    /// Where the birth date was read (`birthTime`, else `patientRole/id`).
+    pub birth_date_at: Option<XmlAt>,
+    /// `effectiveTime/@value` of the document, as written.
+    pub effective_time: Option<String>,
 }
 
 impl std::fmt::Debug for HeaderFacts {
@@ -131,6 +138,9 @@ impl std::fmt::Debug for HeaderFacts {
             .field("service_task_at", &self.service_task_at)
             .field("phase_at", &self.phase_at)
             .field("local_header_at", &self.local_header_at)
+            .field("birth_date", &self.birth_date.map(|_| "<masked>"))
+            .field("birth_date_at", &self.birth_date_at)
+            .field("effective_time", &self.effective_time)
             .finish()
     }
 }
@@ -198,6 +208,7 @@ fn read_facts(root: Node<'_>) -> HeaderFacts {
         service_task_at: function.map(XmlAt::of),
         phase_at: phase.map(XmlAt::of),
         local_header_at: header.map(XmlAt::of),
+        ..HeaderFacts::default()
     }
 }
 
@@ -218,7 +229,7 @@ pub fn check_header(
     out: &mut Findings,
 ) -> HeaderFacts {
     let root = doc.root();
-    let facts = read_facts(root);
+    let mut facts = read_facts(root);
     let lang = out.lang;
     let mut rules = Rules {
         definitions,
@@ -228,7 +239,14 @@ pub fn check_header(
     };
     rules.identifiers_and_times(root);
     let effective = rules.document(root, &facts);
-    rules.record_target(root, effective);
+    facts.effective_time = root
+        .child(Some(HL7), "effectiveTime")
+        .and_then(|n| n.attr("value"))
+        .map(str::to_string);
+    if let Some((date, at)) = rules.record_target(root, effective) {
+        facts.birth_date = Some(date);
+        facts.birth_date_at = Some(at);
+    }
     rules.participants(root);
     rules.local_header(root, &facts);
     facts
@@ -474,6 +492,7 @@ impl Rules<'_> {
                     self.oid(node, attr, value);
                 }
             }
+            self.null_flavor_with_value(node);
             if matches!(
                 node.local(),
                 "effectiveTime" | "time" | "birthTime" | "creationTime" | "low" | "high"
@@ -482,6 +501,39 @@ impl Rules<'_> {
                 self.timestamp(node, value);
             }
         }
+    }
+
+    /// A `nullFlavor` says there is no value; an element that has one and a value too
+    /// (`<id root="..." nullFlavor="NA"/>`) says both. Authority: HL7 V3 Data Types R1
+    /// (used by CDA R2), the ANY invariant "a value with a nullFlavor has no other
+    /// properties". Kanta accepts such documents (the real asia_ja_rajoitukset test
+    /// document has one), so a WARNING.
+    fn null_flavor_with_value(&mut self, node: Node<'_>) {
+        if node.attr("nullFlavor").is_none() {
+            return;
+        }
+        let Some(attr) = ["value", "root", "extension", "code"]
+            .into_iter()
+            .find(|a| node.attr(a).is_some())
+        else {
+            return;
+        };
+        let lang = self.lang;
+        self.push(
+            finding(
+                "header.null-flavor-value",
+                Severity::Warning,
+                msg!(
+                    lang,
+                    "{}: sekä nullFlavor että arvo (@{}); nullFlavor tarkoittaa, ettei arvoa ole",
+                    "{}: både nullFlavor och ett värde (@{}); nullFlavor betyder att värde saknas",
+                    "{}: both a nullFlavor and a value (@{}); a nullFlavor says there is no value",
+                    node.qualified_name(),
+                    attr
+                ),
+            ),
+            node,
+        );
     }
 
     /// One OID attribute: its syntax (ERROR) and, for an organisation OID, the y-tunnus it
@@ -667,27 +719,31 @@ impl Rules<'_> {
     /// temporary identifier (root `1.2.246.10.<y-tunnus>.22.<year>`). For a minor client
     /// (by the henkilötunnus, on the effectiveTime date) the consent on disclosure to the
     /// guardians is expected.
-    fn record_target(&mut self, root: Node<'_>, effective: Option<Hl7Timestamp>) {
+    fn record_target(
+        &mut self,
+        root: Node<'_>,
+        effective: Option<Hl7Timestamp>,
+    ) -> Option<((i32, u8, u8), XmlAt)> {
         let lang = self.lang;
-        let Some(target) = self.require(root, Some(HL7), "recordTarget") else {
-            return;
-        };
-        let Some(role) = self.require(target, Some(HL7), "patientRole") else {
-            return;
-        };
-        if let Some(patient) = role.child(Some(HL7), "patient") {
+        let target = self.require(root, Some(HL7), "recordTarget")?;
+        let role = self.require(target, Some(HL7), "patientRole")?;
+        let patient = role.child(Some(HL7), "patient");
+        if let Some(patient) = patient {
             self.optional_coded(patient, Some(HL7), "administrativeGenderCode", GENDER);
         }
-        let Some(id) = self.require(role, Some(HL7), "id") else {
-            return;
-        };
-        let Some(id_root) = self.require_attr(id, "root") else {
-            return;
-        };
-        let Some(extension) = self.require_attr(id, "extension") else {
-            return;
-        };
+        // The birthTime as a date, when it gives one to the day (its validity is checked
+        // with all timestamps).
+        let birth_time = patient
+            .and_then(|p| p.child(Some(HL7), "birthTime"))
+            .and_then(|n| {
+                let ts = parse_hl7_ts(n.attr("value")?).ok()?;
+                Some(((i32::from(ts.year()), ts.month()?, ts.day()?), XmlAt::of(n)))
+            });
+        let id = self.require(role, Some(HL7), "id")?;
+        let id_root = self.require_attr(id, "root")?;
+        let extension = self.require_attr(id, "extension")?;
         if id_root != HETU_ROOT {
+            self.temporary_id_check(id, extension);
             if !is_temporary_id_root(id_root) {
                 self.push(
                     finding(
@@ -695,16 +751,16 @@ impl Rules<'_> {
                         Severity::Error,
                         msg!(
                             lang,
-                            "asiakkaan tunnisteen juuren on oltava 1.2.246.21 (henkilötunnus) tai tilapäisen tunnisteen 1.2.246.10.<y-tunnus>.22.<vuosi>, ei {}",
-                            "klientens identifierare ska ha roten 1.2.246.21 (personbeteckning) eller en tillfällig identifierares 1.2.246.10.<FO-nummer>.22.<år>, inte {}",
-                            "the client's id root must be 1.2.246.21 (henkilötunnus) or a temporary identifier's 1.2.246.10.<y-tunnus>.22.<year>, not {}",
+                            "asiakkaan tunnisteen juuren on oltava 1.2.246.21 (henkilötunnus) tai tilapäisen tunnisteen <organisaatio-OID>.22.<vuosi> (1.2.246.10.<y-tunnus> tai 1.2.246.537.10.<n>), ei {}",
+                            "klientens identifierare ska ha roten 1.2.246.21 (personbeteckning) eller en tillfällig identifierares <organisations-OID>.22.<år> (1.2.246.10.<FO-nummer> eller 1.2.246.537.10.<n>), inte {}",
+                            "the client's id root must be 1.2.246.21 (henkilötunnus) or a temporary identifier's <organisation OID>.22.<year> (1.2.246.10.<y-tunnus> or 1.2.246.537.10.<n>), not {}",
                             id_root
                         ),
                     ),
                     id,
                 );
             }
-            return;
+            return birth_time;
         }
         let hetu = match parse_hetu(extension) {
             Ok(hetu) => hetu,
@@ -724,9 +780,28 @@ impl Rules<'_> {
                     ),
                     id,
                 );
-                return;
+                return birth_time;
             }
         };
+        // Authority: the henkilötunnus encodes the birth date (DDMMYY and the century
+        // sign, Väestötietolaki 661/2009 and DVV's henkilötunnus rules), and HL7 CDA R2
+        // `patient/birthTime` states it again. No published Kanta rule makes a difference
+        // an error, so it is a WARNING (inferred consistency rule).
+        if let Some((date, at)) = &birth_time
+            && *date != hetu.birth_date()
+        {
+            let f = finding(
+                "header.birth-time-hetu",
+                Severity::Warning,
+                msg!(
+                    lang,
+                    "recordTarget/patientRole/patient/birthTime ei ole sama päivä kuin asiakkaan henkilötunnuksen syntymäaika",
+                    "recordTarget/patientRole/patient/birthTime är inte samma dag som födelsedatumet i klientens personbeteckning",
+                    "recordTarget/patientRole/patient/birthTime is not the birth date the client's henkilötunnus encodes"
+                ),
+            );
+            self.out.push(at.place(f));
+        }
         if self.options.test_environment && !hetu.is_test() {
             self.push(
                 finding(
@@ -743,8 +818,11 @@ impl Rules<'_> {
                 id,
             );
         }
+        let birth = birth_time
+            .clone()
+            .unwrap_or_else(|| (hetu.birth_date(), XmlAt::of(id)));
         let Some(effective) = effective else {
-            return;
+            return Some(birth);
         };
         let (year, month, day) = hetu.birth_date();
         let on = (
@@ -771,6 +849,17 @@ impl Rules<'_> {
                 ),
                 root,
             );
+        }
+        Some(birth)
+    }
+
+    /// A temporary identifier written in the shape of a henkilötunnus is expected to be
+    /// one (a temporary henkilötunnus, individual number 900-999) with its check
+    /// character right. Authority: inferred; the definitions only require the field, so a
+    /// WARNING.
+    fn temporary_id_check(&mut self, node: Node<'_>, value: &str) {
+        if let Some(f) = temporary_id_finding(value, self.lang) {
+            self.push(f, node);
         }
     }
 
@@ -973,15 +1062,40 @@ fn ytunnus_arc_ok(oid: &str) -> bool {
     check_ytunnus(&format!("{}-{}", &padded[..7], &padded[7..])).is_ok()
 }
 
-/// `1.2.246.10.<y-tunnus digits>.22.<year>`: the root of a temporary person identifier.
-fn is_temporary_id_root(root: &str) -> bool {
-    let Some(rest) = root.strip_prefix(ORGANISATION_ROOT) else {
-        return false;
+/// The WARNING on a temporary identifier that has the shape of a henkilötunnus but not a
+/// right check character (see `Rules::temporary_id_check`), or none.
+pub(crate) fn temporary_id_finding(value: &str, lang: Lang) -> Option<Finding> {
+    if !crate::check::identifiers::looks_like_hetu(value) {
+        return None;
+    }
+    let Err(crate::check::identifiers::HetuError::CheckCharacterMismatch) = parse_hetu(value)
+    else {
+        return None;
     };
-    let arcs: Vec<&str> = rest.split('.').collect();
-    matches!(arcs.as_slice(), [org, "22", year]
-        if !org.is_empty() && org.bytes().all(|b| b.is_ascii_digit())
-            && year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+    Some(finding(
+        "identifier.temporary-id-check",
+        Severity::Warning,
+        msg!(
+            lang,
+            "tilapäinen tunniste {} on henkilötunnuksen muotoinen, mutta sen tarkistusmerkki on väärä",
+            "den tillfälliga identifieraren {} har formen av en personbeteckning men fel kontrolltecken",
+            "the temporary identifier {} has the shape of a henkilötunnus but a wrong check character",
+            mask(value)
+        ),
+    ))
+}
+
+/// A health care CDA (Kanta's patient record header `hl7fi:localHeader`, or a
+/// `structuredBody`) and no social welfare header: a document of the other side.
+pub fn is_health_document(root: Node<'_>) -> bool {
+    if root.child(Some(EP2), "localSocialHeader").is_some() {
+        return false;
+    }
+    root.children().any(|c| c.local() == "localHeader")
+        || root
+            .child(Some(HL7), "component")
+            .and_then(|c| c.child(Some(HL7), "structuredBody"))
+            .is_some()
 }
 
 /// A BCP 47-like language tag: two or three letters, then `-` subtags of letters or digits.
@@ -1061,6 +1175,9 @@ mod tests {
         assert!(is_temporary_id_root("1.2.246.10.2012566.22.2026"));
         assert!(!is_temporary_id_root("1.2.246.10.2012566.95.2026"));
         assert!(!is_temporary_id_root(HETU_ROOT));
+        // The SOTE organisation register arc, as in real health-side documents.
+        assert!(is_temporary_id_root("1.2.246.537.10.15675350.22.2003"));
+        assert!(!is_temporary_id_root("1.2.246.537.10.15675350.22.20x3"));
     }
 
     #[test]

@@ -315,6 +315,78 @@ pub fn check_ytunnus(s: &str) -> Result<(), YtunnusError> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Organisation arcs
+// ---------------------------------------------------------------------------------------
+
+/// Organisation OIDs formed from a y-tunnus: `1.2.246.10.<y-tunnus digits>...`.
+pub const YTUNNUS_ARC: &str = "1.2.246.10.";
+/// Organisation OIDs of the SOTE organisation register arc: `1.2.246.537.10.<n>...`.
+pub const SOTE_ORGANISATION_ARC: &str = "1.2.246.537.10.";
+
+/// Why a value is not an organisation (or service unit) OID. Holds nothing of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganisationOidProblem {
+    /// Not an OID in dotted decimal form.
+    NotOid(OidError),
+    /// An OID, but under neither organisation arc.
+    OtherArc,
+}
+
+impl OrganisationOidProblem {
+    /// The problem in the report's language.
+    pub fn describe(self, lang: crate::definitions::Lang) -> String {
+        match self {
+            Self::NotOid(error) => crate::msg!(
+                lang,
+                "ei ole OID ({})",
+                "är ingen OID ({})",
+                "not an OID ({})",
+                error
+            ),
+            Self::OtherArc => crate::msg!(
+                lang,
+                "ei ole organisaatiokaarella 1.2.246.10.<y-tunnus> tai 1.2.246.537.10.<n>",
+                "ligger inte under organisationsbågen 1.2.246.10.<FO-nummer> eller 1.2.246.537.10.<n>",
+                "not under the organisation arc 1.2.246.10.<y-tunnus> or 1.2.246.537.10.<n>"
+            ),
+        }
+    }
+}
+
+/// Whether `oid` is an organisation or service-unit OID: dotted decimal under
+/// `1.2.246.10.<y-tunnus digits>` or the SOTE organisation register's `1.2.246.537.10.<n>`
+/// (both are used in real Finnish documents). `None` when it is.
+#[must_use]
+pub fn organisation_oid_problem(oid: &str) -> Option<OrganisationOidProblem> {
+    if let Err(error) = check_oid(oid) {
+        return Some(OrganisationOidProblem::NotOid(error));
+    }
+    let under = |arc: &str| oid.strip_prefix(arc).is_some_and(|rest| !rest.is_empty());
+    if under(YTUNNUS_ARC) || under(SOTE_ORGANISATION_ARC) {
+        None
+    } else {
+        Some(OrganisationOidProblem::OtherArc)
+    }
+}
+
+/// `<organisation arc>.<n>.22.<year>`: the root of a temporary person identifier, under
+/// either organisation arc (`1.2.246.10.2012566.22.2026`,
+/// `1.2.246.537.10.15675350.22.2003`).
+#[must_use]
+pub fn is_temporary_id_root(root: &str) -> bool {
+    let Some(rest) = root
+        .strip_prefix(YTUNNUS_ARC)
+        .or_else(|| root.strip_prefix(SOTE_ORGANISATION_ARC))
+    else {
+        return false;
+    };
+    let arcs: Vec<&str> = rest.split('.').collect();
+    matches!(arcs.as_slice(), [org, "22", year]
+        if !org.is_empty() && org.bytes().all(|b| b.is_ascii_digit())
+            && year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+}
+
+// ---------------------------------------------------------------------------------------
 // OID
 // ---------------------------------------------------------------------------------------
 

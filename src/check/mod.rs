@@ -268,6 +268,25 @@ impl Engine {
             draft.verdict = Some(Verdict::Unreadable);
             return draft;
         }
+        // A health care CDA is not a social welfare document: one finding that says so,
+        // not a list of every social welfare rule it does not meet.
+        if header::is_health_document(root) {
+            out.push(
+                finding(
+                    "header.health-document",
+                    Severity::Error,
+                    msg!(
+                        lang,
+                        "tämä on terveydenhuollon CDA-asiakirja (hl7fi:localHeader tai structuredBody), ei sosiaalihuollon asiakasasiakirja (ep2:localSocialHeader ja nonXMLBody); sitä ei tarkisteta sosiaalihuollon rakenteita vasten",
+                        "detta är ett CDA-dokument inom hälso- och sjukvården (hl7fi:localHeader eller structuredBody), inte ett klientdokument inom socialvården (ep2:localSocialHeader och nonXMLBody); det kontrolleras inte mot socialvårdens strukturer",
+                        "this is a health care CDA (hl7fi:localHeader or structuredBody), not a social welfare client document (ep2:localSocialHeader and nonXMLBody); it is not checked against the social welfare structures"
+                    ),
+                )
+                .at_node(root),
+            );
+            draft.verdict = Some(Verdict::OwnTemplate);
+            return draft;
+        }
         let header = header::check_header(
             &doc,
             &self.definitions,
@@ -403,6 +422,7 @@ impl Engine {
                 include_fields: options.include_fields,
                 header_hetu: header.and_then(|h| h.record_target_hetu.as_deref()),
                 header_hetu_at: header.and_then(|h| h.record_target_at.as_ref()),
+                header_birth_date: header.and_then(|h| h.birth_date),
             },
             out,
         );
@@ -417,6 +437,31 @@ impl Engine {
         });
         draft.structure_arc = Some((structure, chosen_by));
     }
+}
+
+/// The report on an empty document (no bytes, or only whitespace): it cannot be read, so
+/// it is UNREADABLE with one ERROR, `json.empty` when the caller knows it for JSON (by its
+/// file name), else `xml.empty`. A set of documents counts it like any unreadable one.
+pub fn empty_report(json: bool, lang: Lang) -> Report {
+    let mut out = Findings::new(lang, 1);
+    let (rule, format) = if json {
+        ("json.empty", "json")
+    } else {
+        ("xml.empty", "cda")
+    };
+    out.push(finding(
+        rule,
+        Severity::Error,
+        msg!(
+            lang,
+            "asiakirja on tyhjä",
+            "dokumentet är tomt",
+            "the document is empty"
+        ),
+    ));
+    let mut draft = Draft::new(format);
+    draft.verdict = Some(Verdict::Unreadable);
+    draft.finish(out)
 }
 
 /// A report under construction.

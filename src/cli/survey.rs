@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use rakenne::check::{CheckOptions, Engine, Format};
+use rakenne::check::{CheckOptions, Engine, Format, RequestError, empty_report};
 use rakenne::definitions::Lang;
 use rakenne::report::render::{self, Format as RenderFormat};
 use rakenne::report::survey::{DEFAULT_SAMPLE_LIMIT, GroupBy, Survey};
@@ -110,9 +110,8 @@ impl From<SurveyFormat> for RenderFormat {
 }
 
 pub fn run(args: SurveyArgs) -> anyhow::Result<ExitCode> {
-    for path in &args.paths {
-        fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    }
+    // A path that cannot be read is said on stderr by the walk and counted as not
+    // checked; the other documents are still surveyed and the exit code is 2 at the end.
     let definitions = Arc::new(super::definitions::load(&args.source)?);
     let engine = Engine::with_limits(definitions.clone(), args.limits.limits());
     let lang: Lang = args.lang.into();
@@ -256,6 +255,11 @@ fn survey_one(
     };
     match engine.check(&bytes, frame.as_deref(), options) {
         Ok(report) => survey.add(&path.display().to_string(), &report),
+        // An empty file is a document of the set that cannot be read: counted UNREADABLE.
+        Err(RequestError::EmptyDocument) => survey.add(
+            &path.display().to_string(),
+            &empty_report(super::validate::is_json_name(path), options.lang),
+        ),
         Err(error) => {
             // A bad request about one file (empty, too large): say so and go on.
             say(progress, path, &error);

@@ -10,9 +10,10 @@ use anyhow::Context as _;
 use rakenne::check::report::{
     Coverage, DocumentFacts, FieldRow, Finding, Nearest, Report, Severity, StructureRef, Verdict,
 };
-use rakenne::check::{CheckOptions, Engine, Format};
+use rakenne::check::{CheckOptions, Engine, Format, RequestError, empty_report};
 use rakenne::definitions::Lang;
 use rakenne::report::junit::JunitSuite;
+use rakenne::report::{TextLabels, count_line};
 use serde::Serialize;
 
 use super::{DefinitionsSource, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, LangArg, LimitArgs};
@@ -107,19 +108,35 @@ fn sibling(path: &Path, from: &str, to: &str) -> Option<PathBuf> {
 }
 
 /// Every document file under the paths, in a stable order; frames paired with a document
-/// in the same directory (see [`is_paired_frame`]) are left out.
-pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// in the same directory (see [`is_paired_frame`]) are left out. A path that cannot be
+/// read is said on stderr and left out, so the others are still checked; the returned
+/// flag says whether any was.
+pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, bool) {
     let mut files = Vec::new();
+    let mut failed = false;
     for path in paths {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.is_dir() {
-            walk(path, &mut files)?;
-        } else {
-            files.push(path.clone());
+        let found = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .and_then(|meta| {
+                if meta.is_dir() {
+                    walk(path, &mut files)
+                } else {
+                    files.push(path.clone());
+                    Ok(())
+                }
+            });
+        if let Err(error) = found {
+            eprintln!("rakenne: {error:#}");
+            failed = true;
         }
     }
-    Ok(files)
+    (files, failed)
+}
+
+/// Whether a document file is JSON by its name (`.json`), for the report on an empty one.
+pub fn is_json_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -145,7 +162,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 }
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let files = collect(&args.paths)?;
+    let (files, unreadable_paths) = collect(&args.paths);
     if files.is_empty() {
         anyhow::bail!("no .xml or .json documents under the given paths");
     }
@@ -177,17 +194,40 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let interactive = std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut all_ok = true;
-    let mut errors = false;
+    let mut errors = unreadable_paths;
     let mut junit = (args.output == Output::Junit).then(|| JunitSuite::new("rakenne validate"));
     for file in &files {
-        let bytes =
-            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        // A file that cannot be read is said on stderr; the others are still checked and
+        // the run ends with exit code 2.
+        let bytes = match std::fs::read(file) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("rakenne: cannot read {}: {error}", file.display());
+                if let Some(junit) = &mut junit {
+                    junit.add_error(&file.display().to_string(), &error.to_string());
+                }
+                errors = true;
+                continue;
+            }
+        };
         let started = Instant::now();
         // A frame given with --frame, else the Kanta-style `_K.xml` beside an `_S.xml`.
         let frame_path = args.frame.clone().or_else(|| paired_frame(file));
-        let frame = frame_path.as_deref().map(read_frame).transpose()?;
+        let frame = match frame_path.as_deref().map(read_frame).transpose() {
+            Ok(frame) => frame,
+            Err(error) => {
+                eprintln!("rakenne: {error:#}");
+                if let Some(junit) = &mut junit {
+                    junit.add_error(&file.display().to_string(), &format!("{error:#}"));
+                }
+                errors = true;
+                continue;
+            }
+        };
         let report = match engine.check(&bytes, frame.as_deref(), &options) {
             Ok(report) => report,
+            // An empty file is a document that cannot be read: UNREADABLE, not a refusal.
+            Err(RequestError::EmptyDocument) => empty_report(is_json_name(file), lang),
             Err(error) => {
                 // A bad request about one file (empty, too large): say so and go on.
                 eprintln!("rakenne: {}: {error}", file.display());
@@ -298,24 +338,28 @@ fn write_text(
         paint(report.verdict.as_str(), verdict_colour, colour),
         report.verdict.label(lang)
     )?;
+    let labels = TextLabels::of(lang);
     if let Some(frame) = frame {
-        writeln!(out, "  frame: {}", frame.display())?;
+        writeln!(out, "  {}: {}", labels.frame, frame.display())?;
     }
     if let Some(structure) = &report.structure {
         writeln!(
             out,
-            "  structure: {} {} ({:?})",
+            "  {}: {} {} ({})",
+            labels.structure,
             structure.oid,
             structure.name.get(lang),
-            structure.chosen_by
+            labels.chosen_by(structure.chosen_by)
         )?;
     }
     for nearest in &report.nearest {
         writeln!(
             out,
-            "  nearest: {} {} score {:.2}",
+            "  {}: {} {} {} {:.2}",
+            labels.nearest,
             nearest.oid,
             nearest.name.get(lang),
+            labels.score,
             nearest.score
         )?;
     }
@@ -341,8 +385,8 @@ fn write_text(
     if report.findings_omitted > 0 {
         writeln!(
             out,
-            "  … {} more findings not shown",
-            report.findings_omitted
+            "  … {} {}",
+            report.findings_omitted, labels.more_findings
         )?;
     }
     let errors = report.errors();
@@ -351,6 +395,6 @@ fn write_text(
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    writeln!(out, "  {errors} errors, {warnings} warnings")?;
+    writeln!(out, "  {}", count_line(lang, errors, warnings))?;
     Ok(())
 }

@@ -88,6 +88,10 @@ const EMBEDDED: &[(&str, &str)] = &[
 
 const URN_OID: &str = "urn:oid:";
 
+/// Classifications that are registers of organisations and service units, whose codes are
+/// unit OIDs (THL's SOTE-organisaatiorekisteri).
+const REGISTERS: &[&str] = &["1.2.246.537.6.202"];
+
 /// A Finnish name with an optional Swedish one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,6 +153,14 @@ impl Classification {
     /// Whether the known codes are the whole classification (an unknown code is an error).
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+
+    /// A register (the SOTE organisation register of organisations and service units)
+    /// whose codes are OIDs and of which no list is loaded: its codes are checked for OID
+    /// form and organisation arc, not for membership. Loading a list makes it an ordinary
+    /// classification.
+    pub fn is_register(&self) -> bool {
+        REGISTERS.contains(&self.oid.as_str()) && !self.complete && self.codes.is_empty()
     }
 
     /// Where the codes were seen.

@@ -75,6 +75,11 @@ impl ConditionalRule {
             &anchor_steps,
             &mut Vec::new(),
             &mut |indices, anchor_value| {
+                // An anchor holds its members: a value that is not an object (a schema
+                // error reported on its own) cannot be judged by what it lacks.
+                if !anchor_value.is_object() {
+                    return;
+                }
                 let holds = match &self.kind {
                     RuleKind::AtLeastOne => members.iter().any(|m| present(anchor_value, m)),
                     RuleKind::AtLeastOneYes => members
@@ -463,7 +468,12 @@ fn find_named(elements: &[Element], scope: usize, name: &str) -> Vec<usize> {
     let mut found = Vec::new();
     let mut stack = vec![scope];
     while let Some(i) = stack.pop() {
-        if i != scope && normalise(&elements[i].name.fi) == wanted {
+        // A note may name an element by its heading ("Lisätiedot" for a `kuvaus`).
+        let titled = elements[i]
+            .title
+            .as_ref()
+            .is_some_and(|t| normalise(&t.fi) == wanted);
+        if i != scope && (normalise(&elements[i].name.fi) == wanted || titled) {
             found.push(i);
         }
         stack.extend(elements[i].children.iter().rev());
@@ -616,7 +626,45 @@ fn recognise(elements: &[Element]) -> Vec<ConditionalRule> {
             rules.push(rule);
         }
     }
-    rules
+    merge_mutual(rules)
+}
+
+/// Two notes that each require their element when the other is left empty ("Kenttä on
+/// pakollinen, jos Lisätiedot-kenttä jätetään tyhjäksi" on one, "... jos
+/// Sosiaalipalvelu-kenttä ..." on the other) state one either/or rule: they become one
+/// [`RuleKind::AtLeastOne`], so an item missing both gets one finding, not two.
+fn merge_mutual(rules: Vec<ConditionalRule>) -> Vec<ConditionalRule> {
+    let absent = |r: &ConditionalRule| match (&r.kind, r.members.as_slice()) {
+        (RuleKind::RequiredIfAbsent { condition }, [member]) => {
+            Some((condition.clone(), member.clone()))
+        }
+        _ => None,
+    };
+    let mut out: Vec<ConditionalRule> = Vec::with_capacity(rules.len());
+    let mut merged = vec![false; rules.len()];
+    for (i, rule) in rules.iter().enumerate() {
+        if merged[i] {
+            continue;
+        }
+        let partner = absent(rule).and_then(|(condition, member)| {
+            rules.iter().enumerate().skip(i + 1).find_map(|(j, other)| {
+                let (c, m) = absent(other)?;
+                (!merged[j] && c == member && m == condition).then_some(j)
+            })
+        });
+        match partner {
+            Some(j) => {
+                merged[j] = true;
+                let (condition, member) = absent(rule).expect("checked above");
+                let either = make_rule(RuleKind::AtLeastOne, vec![member, condition]);
+                if !out.contains(&either) {
+                    out.push(either);
+                }
+            }
+            None => out.push(rule.clone()),
+        }
+    }
+    out
 }
 
 fn make_rule(kind: RuleKind, mut members: Vec<String>) -> ConditionalRule {

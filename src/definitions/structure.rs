@@ -129,6 +129,9 @@ pub struct Element {
     pub children: Vec<usize>,
     pub depth: usize,
     pub name: LangText,
+    /// The heading shown for the element where it differs from its name (a `kuvaus`
+    /// titled "Lisätiedot"): implementation notes may name the element by it.
+    pub title: Option<LangText>,
     pub representation: Option<Representation>,
     /// The schema type of one value (the items' type when repeatable).
     pub json_type: JsonType,
@@ -140,6 +143,9 @@ pub struct Element {
     pub min_items: Option<u64>,
     pub conditional_required: bool,
     pub classification_oid: Option<String>,
+    /// The classification's name as the definition writes it ("THL -
+    /// SOTE-organisaatiorekisteri"), without the code server prefix and the OID.
+    pub classification_name: Option<String>,
     pub system_uri: Option<String>,
     /// The values the schema allows (`enum`), as JSON.
     pub enum_values: Vec<Value>,
@@ -151,6 +157,24 @@ pub struct Element {
     /// Position in THL's published table of the structure.
     pub row_number: Option<u64>,
     pub nationwide_recorded: bool,
+}
+
+/// The name in a Sosmeta `classification` text: "Koodistopalvelin: THL -
+/// SOTE-organisaatiorekisteri 1.2.246.537.6.202" gives "THL - SOTE-organisaatiorekisteri".
+/// Internal lists ("Sisäinen luokitus: 1 = ...") give none.
+fn classification_name(text: &str) -> Option<String> {
+    let text = text.trim();
+    let rest = text
+        .strip_prefix("Koodistopalvelin:")
+        .unwrap_or(text)
+        .trim();
+    if rest.starts_with("Sisäinen luokitus") || rest.contains('\n') {
+        return None;
+    }
+    // The name ends where the OID starts.
+    let end = rest.find(" 1.2.").unwrap_or(rest.len());
+    let name = rest[..end].trim();
+    (!name.is_empty() && name.len() <= 120).then(|| name.to_string())
 }
 
 impl Element {
@@ -227,6 +251,7 @@ struct Table {
     /// Elements that rules beyond the schema look at (henkilötunnus, y-tunnus, dates and
     /// codes), in definition order.
     text_rule_elements: Vec<usize>,
+    required_text_elements: Vec<usize>,
     /// Henkilötunnus elements under a client (`asiakas...`) element.
     client_hetu_elements: Vec<usize>,
 }
@@ -459,6 +484,11 @@ impl Structure {
         &self.table().text_rule_elements
     }
 
+    /// Required, not repeated text elements: a blank value of one counts as missing.
+    pub(crate) fn required_text_elements(&self) -> &[usize] {
+        &self.table().required_text_elements
+    }
+
     /// Henkilötunnus elements under a client element.
     pub(crate) fn client_hetu_elements(&self) -> &[usize] {
         &self.table().client_hetu_elements
@@ -518,11 +548,18 @@ impl Table {
             .filter(|(_, e)| {
                 e.is_hetu()
                     || e.name.fi == "Y-tunnus"
+                    || e.key == "tilapainen_yksilointitunnus"
                     || matches!(
                         e.representation,
                         Some(Representation::Pvm | Representation::Hetki | Representation::Koodi)
                     )
             })
+            .map(|(i, _)| i)
+            .collect();
+        let required_text_elements = elements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.required && !e.repeatable && e.json_type == JsonType::String)
             .map(|(i, _)| i)
             .collect();
         let client_hetu_elements = elements
@@ -538,6 +575,7 @@ impl Table {
             value_steps,
             named,
             text_rule_elements,
+            required_text_elements,
             client_hetu_elements,
         })
     }
@@ -824,6 +862,10 @@ impl TableBuilder<'_> {
                 .and_then(|s| s.get("name"))
                 .map(LangText::from_sosmeta)
                 .unwrap_or_default(),
+            title: sosmeta
+                .and_then(|s| s.get("title"))
+                .map(LangText::from_sosmeta)
+                .filter(|t| !t.fi.is_empty()),
             representation: sosmeta
                 .and_then(|s| s.get("representation"))
                 .map(LangText::from_sosmeta)
@@ -835,6 +877,9 @@ impl TableBuilder<'_> {
             min_items: object.get("minItems").and_then(Value::as_u64),
             conditional_required: flag("conditionalRequired"),
             classification_oid: text("classificationOid").filter(|s| !s.is_empty()),
+            classification_name: text("classification")
+                .as_deref()
+                .and_then(classification_name),
             system_uri: text("systemUri").filter(|s| !s.is_empty()),
             enum_values: body
                 .get("enum")

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::check::report::{Finding, Report, Severity, Verdict};
 use crate::definitions::Lang;
+use crate::report::TextLabels;
 use crate::report::escape_xml as esc;
 
 /// One test suite under construction.
@@ -72,9 +73,19 @@ impl JunitSuite {
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .collect();
-            let mut message = format!("{}: {} ERROR", report.verdict.as_str(), errors.len());
+            let labels = TextLabels::of(lang);
+            let mut message = format!(
+                "{} ({}): {} ERROR",
+                report.verdict.as_str(),
+                report.verdict.label(lang),
+                errors.len()
+            );
             if let Some(nearest) = report.nearest.first() {
-                let _ = write!(message, "; nearest {} ({:.2})", nearest.oid, nearest.score);
+                let _ = write!(
+                    message,
+                    "; {} {} ({:.2})",
+                    labels.nearest, nearest.oid, nearest.score
+                );
             }
             let mut text = String::new();
             for finding in &errors {
@@ -82,14 +93,20 @@ impl JunitSuite {
                 text.push('\n');
             }
             if report.findings_omitted > 0 {
-                let _ = writeln!(text, "... {} more findings", report.findings_omitted);
+                let _ = writeln!(
+                    text,
+                    "... {} {}",
+                    report.findings_omitted, labels.more_findings
+                );
             }
             for nearest in &report.nearest {
                 let _ = writeln!(
                     text,
-                    "nearest {} {} score {:.2}",
+                    "{} {} {} {} {:.2}",
+                    labels.nearest,
                     nearest.oid,
                     nearest.name.get(lang),
+                    labels.score,
                     nearest.score
                 );
             }
@@ -164,8 +181,13 @@ fn finding_line(finding: &Finding, lang: Lang) -> String {
     if let Some(l) = finding.line {
         let _ = write!(line, " {l}:{}", finding.column.unwrap_or(0));
     }
+    // The element's name, unless the message already starts with it (content messages
+    // do): one name, not two.
     if let Some(element) = &finding.element {
-        let _ = write!(line, " ({})", element.name.get(lang));
+        let name = element.name.get(lang);
+        if !name.is_empty() && !finding.message.starts_with(name) {
+            let _ = write!(line, " ({name})");
+        }
     }
     let _ = write!(line, ": {}", finding.message);
     line
@@ -231,7 +253,9 @@ mod tests {
             "<testsuite name=\"rakenne validate\" tests=\"3\" failures=\"1\" errors=\"1\""
         ));
         assert!(xml.contains("name=\"bad &quot;1&quot;.json\""));
-        assert!(xml.contains("<failure message=\"UNREADABLE: 1 ERROR\" type=\"UNREADABLE\">"));
+        assert!(xml.contains(
+            "<failure message=\"UNREADABLE (ei luettavissa): 1 ERROR\" type=\"UNREADABLE\">"
+        ));
         assert!(xml.contains("ERROR json.syntax /a/b 1:6: bad &lt;value&gt; &amp; more"));
         assert!(xml.contains("<system-out>WARNING x.w /a/b 1:6"));
         assert_eq!(xml.matches("<testcase ").count(), 3);
