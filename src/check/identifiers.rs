@@ -1779,4 +1779,30 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn organisation_oids_under_either_arc() {
+        assert_eq!(organisation_oid_problem("1.2.246.10.1230.10.1001"), None);
+        assert_eq!(organisation_oid_problem("1.2.246.537.10.15675350"), None);
+        assert_eq!(
+            organisation_oid_problem("1.2.246.537.6.202"),
+            Some(OrganisationOidProblem::OtherArc)
+        );
+        assert_eq!(
+            organisation_oid_problem("1.2.246.10."),
+            Some(OrganisationOidProblem::NotOid(OidError::EmptyArc))
+        );
+        assert!(matches!(
+            organisation_oid_problem("perhekeskus"),
+            Some(OrganisationOidProblem::NotOid(_))
+        ));
+        // The arc alone is not an organisation.
+        assert_eq!(
+            organisation_oid_problem("1.2.246.537.10"),
+            Some(OrganisationOidProblem::OtherArc)
+        );
+        assert!(is_temporary_id_root("1.2.246.537.10.15675350.22.2003"));
+        assert!(is_temporary_id_root("1.2.246.10.2012566.22.2026"));
+        assert!(!is_temporary_id_root("1.2.246.537.10.15675350.95.2003"));
+    }
 }

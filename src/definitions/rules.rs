@@ -848,6 +848,66 @@ mod tests {
         );
     }
 
+    /// 3002's `haettava_palvelu` item: `sosiaalipalvelu` is required when "Lisätiedot" is
+    /// empty, and `kuvaus` (named Kuvaus, titled Lisätiedot) when `sosiaalipalvelu` is: one
+    /// either/or rule of the item, not a rule judging the item by the root `lisatiedot`.
+    #[test]
+    fn notes_name_elements_by_title_and_mutual_rules_merge() {
+        let schema = json!({
+            "type": "object",
+            "sosmeta": {"oid": "1.2.246.537.6.1506.9998.2024.1.2", "documentType": "Hakemus", "documentDefinitionVersion": "2024-01-02"},
+            "required": ["hakemus"],
+            "properties": {"hakemus": {
+                "type": "object",
+                "sosmeta": {"name": note("Hakemus")},
+                "properties": {
+                    "haettava_palvelu": {"type": "array", "items": {
+                        "type": "object",
+                        "sosmeta": {"name": note("Haettava palvelu")},
+                        "properties": {
+                            "sosiaalipalvelu": {"type": "object", "sosmeta": {
+                                "name": note("Sosiaalipalvelu"), "conditionalRequired": true,
+                                "representation": note("Koodi"),
+                                "implementationNote": note("Ehdollinen pakollisuus: Kenttä on pakollinen, jos Lisätiedot-kenttä jätetään tyhjäksi.")}},
+                            "kuvaus": {"type": "string", "sosmeta": {
+                                "name": note("Kuvaus"), "title": note("Lisätiedot"),
+                                "conditionalRequired": true,
+                                "implementationNote": note("Ehdollinen pakollisuus: Kenttä on pakollinen, jos Sosiaalipalvelu-kenttä jätetään tyhjäksi.")}}
+                        }
+                    }},
+                    "lisatiedot": {"type": "string", "sosmeta": {"name": note("Lisätiedot")}}
+                }
+            }}
+        });
+        let structure = Structure::from_schema(schema, "t").unwrap();
+        assert_eq!(
+            structure.rules(),
+            [ConditionalRule {
+                kind: RuleKind::AtLeastOne,
+                anchor: "/hakemus/haettava_palvelu/*".into(),
+                members: vec![
+                    "/hakemus/haettava_palvelu/*/kuvaus".into(),
+                    "/hakemus/haettava_palvelu/*/sosiaalipalvelu".into()
+                ],
+            }]
+        );
+        let content = json!({"hakemus": {"lisatiedot": "x", "haettava_palvelu": [
+            {}, {"kuvaus": "y"}, {"kuvaus": "  "}
+        ]}});
+        let anchors: Vec<String> = structure.rules()[0]
+            .evaluate(&content)
+            .into_iter()
+            .map(|v| v.anchor)
+            .collect();
+        assert_eq!(
+            anchors,
+            ["/hakemus/haettava_palvelu/0", "/hakemus/haettava_palvelu/2"]
+        );
+        // An anchor that is not an object is not judged by what it lacks.
+        let content = json!({"hakemus": {"haettava_palvelu": ["x"]}});
+        assert!(structure.rules()[0].evaluate(&content).is_empty());
+    }
+
     #[test]
     fn parses_list_and_yes_wordings() {
         let Some(Clause::OneOf { names, yes }) = parse_note(
