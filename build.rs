@@ -1,5 +1,6 @@
-//! Build steps: embed the stripped national catalog from `schemas/sosmeta`, and compile
-//! the service's protobuf definitions in `proto/` (with protox: no system protoc needed).
+//! Build steps: embed the stripped national catalog from `schemas/sosmeta`, compile the
+//! service's protobuf definitions in `proto/` (with protox: no system protoc needed), and
+//! tell the tests whether the third-party data in `../shared` is beside the repository.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,7 +8,27 @@ use std::path::Path;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     embed_sosmeta()?;
     compile_protos()?;
+    detect_shared_data();
     Ok(())
+}
+
+/// Emits the `shared_data` cfg when `../shared/sosmeta` (THL's official files, with the
+/// Kanta example documents beside them) is beside the repository, as in development and
+/// CI. Tests that need it are marked
+/// `#[cfg_attr(not(shared_data), ignore = "needs ../shared/...")]`, so a fresh clone lists
+/// them as ignored with the reason instead of passing them silently.
+///
+/// Cargo reruns this script when the directory changes or disappears. A path that does
+/// not exist cannot be watched (cargo would rerun the script, and rebuild the crate, on
+/// every build), so when `../shared/sosmeta` appears beside a fresh clone later, the cfg
+/// is re-evaluated at the next change to `build.rs` (`touch build.rs`).
+fn detect_shared_data() {
+    println!("cargo::rustc-check-cfg=cfg(shared_data)");
+    let sosmeta = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sosmeta");
+    if sosmeta.is_dir() {
+        println!("cargo:rerun-if-changed={}", sosmeta.display());
+        println!("cargo:rustc-cfg=shared_data");
+    }
 }
 
 /// Compiles `proto/rakenne/v1/*.proto` into tonic/prost code in `OUT_DIR`, and writes the

@@ -338,6 +338,7 @@ fn every_fixture_hetu_is_a_test_hetu() {
 /// The real Kanta example documents: both `*_S` contents are fully conformant to their
 /// declared structures, with and without their `*_K` frames.
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
 fn the_real_kanta_examples_are_fully_conformant() {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -49,6 +49,7 @@ fn bad_and_good_hetus_and_names_stay_out_of_findings() {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
 fn real_documents_leak_no_hetu() {
     let Some(dir) = common::shared("kanta-examples") else {
         return;

@@ -414,6 +414,7 @@ fn groups_by_service_task() {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
 fn groups_by_organisation_on_the_kanta_examples() {
     let Some(dir) = common::shared("kanta-examples") else {
         return;

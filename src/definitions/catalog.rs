@@ -51,10 +51,12 @@ impl std::fmt::Display for LoadFailure {
 /// Why no catalog could be made at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read definitions directory {path}: {source}")]
+    // The reason is part of the message and not the error's `source`: callers print the
+    // chain (`{:#}`), which would repeat it.
+    #[error("cannot read definitions directory {path}: {reason}")]
     ReadDir {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("no Sosmeta structure loaded from {origin} ({failed} files failed)")]
     Empty { origin: String, failed: usize },
@@ -104,9 +106,9 @@ impl Catalog {
 
     /// Every `*.json` file directly in `dir`, official or stripped.
     pub fn load_dir(dir: &Path) -> Result<Self, CatalogError> {
-        let read_dir = |source| CatalogError::ReadDir {
+        let read_dir = |reason| CatalogError::ReadDir {
             path: dir.to_path_buf(),
-            source,
+            reason,
         };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(read_dir)?

@@ -927,6 +927,7 @@ mod tests {
     /// beside the project (development and CI); the codes column is parsed as
     /// "<code> <name>, <code> <name>, ...".
     #[test]
+    #[cfg_attr(not(shared_data), ignore = "needs ../shared/docs")]
     fn embedded_matches_domain_md_table() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/docs/DOMAIN.md");
         let Ok(text) = fs::read_to_string(path) else {

@@ -460,6 +460,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
     fn real_document_payloads_decode() {
         let dir = std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),

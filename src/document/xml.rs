@@ -1944,6 +1944,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
     fn real_clinical_documents_parse() {
         for name in [
             "Asiakkuusasiakirja_S.xml",
@@ -2011,6 +2012,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
     fn real_frames_parse() {
         for name in [
             "Asiakkuusasiakirja_K.xml",

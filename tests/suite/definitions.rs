@@ -1,6 +1,7 @@
-//! The definitions against the official structures in `../shared/sosmeta` and the CLI.
+//! The definitions against the official structures in `../shared/sosmeta` (those tests are
+//! ignored, saying so, where it is absent) and the CLI.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -10,10 +11,9 @@ use rakenne::definitions::strip::strip;
 use rakenne::definitions::{Definitions, DefinitionsOptions};
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/sosmeta")]
 fn every_official_structure_loads_and_compiles() {
-    let Some(dir) = common::shared("sosmeta") else {
-        return;
-    };
+    let dir = common::shared_dir("sosmeta");
     let catalog = Catalog::load_dir(&dir).unwrap();
     assert!(catalog.failures.is_empty(), "{:#?}", catalog.failures);
     assert_eq!(catalog.files, 202);
@@ -23,10 +23,9 @@ fn every_official_structure_loads_and_compiles() {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/sosmeta")]
 fn the_embedded_catalog_equals_a_fresh_strip_of_the_official_files() {
-    let Some(dir) = common::shared("sosmeta") else {
-        return;
-    };
+    let dir = common::shared_dir("sosmeta");
     let official = Catalog::load_dir(&dir).unwrap();
     let fresh: BTreeMap<String, serde_json::Value> = official
         .iter()
@@ -51,10 +50,9 @@ fn the_embedded_catalog_equals_a_fresh_strip_of_the_official_files() {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/sosmeta")]
 fn embedded_and_official_give_the_same_element_tables_and_rules() {
-    let Some(dir) = common::shared("sosmeta") else {
-        return;
-    };
+    let dir = common::shared_dir("sosmeta");
     let official = Catalog::load_dir(&dir).unwrap();
     let embedded = Catalog::embedded().unwrap();
     assert_eq!(embedded.len(), official.len());
@@ -126,10 +124,9 @@ fn specific_document_types_come_from_the_catalog() {
 }
 
 #[test]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/sosmeta")]
 fn cli_check_on_the_official_files_reports_count_time_and_memory() {
-    let Some(dir) = common::shared("sosmeta") else {
-        return;
-    };
+    let dir = common::shared_dir("sosmeta");
     let output = Command::new(common::bin())
         .args(["definitions", "check"])
         .arg(&dir)
@@ -177,9 +174,12 @@ fn cli_check_on_a_missing_directory_is_an_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("cannot read definitions directory"),
+        stderr.contains("cannot read definitions directory /nonexistent/rakenne-definitions"),
         "{stderr}"
     );
+    // The operating system's reason is given once, not repeated by the error chain.
+    assert_eq!(stderr.matches("(os error 2)").count(), 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]

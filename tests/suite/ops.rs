@@ -3,9 +3,7 @@
 //! it, with the labels it groups and filters by), and the example Prometheus configuration
 //! scrapes `rakenne serve`'s default metrics address.
 
-mod common;
-
-use common::server::{TestServer, report_of};
+use crate::common::server::{TestServer, report_of};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};

@@ -1,7 +1,7 @@
 //! Kanta test sets keep a document as `<name>_S.xml` and its frame as `<name>_K.xml`:
 //! `validate` and `survey` check them together when they walk a directory.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! refuses a document (exit 2, the others still checked), depth limits that make it
 //! UNREADABLE, and a cap on the findings listed.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
