@@ -191,10 +191,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "xml.too-large",
         severity: Severity::Error,
-        checks: "The XML input is no larger than the reader's byte limit (--max-document-bytes).",
-        authority: Authority::Limit("rakenne limit --max-document-bytes"),
+        checks: "One XML input (document, frame or decoded display form) is no larger than the XML reader's limit of 64 MiB (documents over --max-document-bytes are refused before reading).",
+        authority: Authority::Limit("rakenne fixed limit: 64 MiB per XML input"),
         pass: "a document of a few kilobytes",
-        fail: "a document over the limit",
+        fail: "a display form decoding to over 64 MiB of XHTML",
     },
     Rule {
         id: "xml.text-too-large",
