@@ -30,9 +30,12 @@ use serde_json::Value;
 /// those settings in [`emitted`]).
 const EXEMPT: &[(&str, &str)] = &[];
 
+/// A change made to one element's schema.
+type Change = fn(&mut Value);
+
 /// The Lastensuojeluilmoitus structure of the fixtures, changed by `change` and written
 /// as the only file of a definitions directory (as `--definitions DIR` would load it).
-fn changed_definitions(dir: &Path, name: &str, change: fn(&mut Value)) -> PathBuf {
+fn changed_definitions(dir: &Path, name: &str, change: Change) -> PathBuf {
     const FILE: &str = "1.2.246.537.6.1506.4009.2023.4.28.json";
     let source = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/sosmeta")).join(FILE);
     let mut schema: Value = serde_json::from_slice(&std::fs::read(source).unwrap()).unwrap();
@@ -196,7 +199,7 @@ fn emitted() -> BTreeMap<String, BTreeSet<String>> {
     // A draft-07 keyword the national schemas do not use (content.schema), and a pattern
     // that is not a regular expression (content.schema-compile), in definitions loaded
     // from a directory.
-    let changes: [(&str, &str, fn(&mut Value)); 2] = [
+    let changes: [(&str, &str, Change); 2] = [
         ("maxLength definitions", "max-length", |v| {
             v["maxLength"] = serde_json::json!(3)
         }),
