@@ -2,7 +2,7 @@
 //! (`../shared/kanta-examples`) through `Engine::check`.
 //!
 //! Each fixture `<name>.xml` or `<name>.json` (with its frame `<name>.frame.xml`, if any)
-//! has `<name>.expected.json` beside it, written from the definitions and DOMAIN.md: the
+//! has `<name>.expected.json` beside it, written from the definitions and the public specifications: the
 //! verdict, the exact set of ERROR rule ids, and where listed the exact set of WARNING rule
 //! ids and the pointers of a rule's findings. `fixtures/generate.py` documents the format
 //! and writes the files; this test needs only the files.
@@ -275,7 +275,7 @@ fn the_fixtures_cover_structures_verdicts_and_rule_families() {
     }
 }
 
-/// The check character of a henkilötunnus (DOMAIN.md section 6).
+/// The check character of a henkilötunnus (DVV: henkilötunnus check character).
 fn hetu_check(digits: &str) -> char {
     const CHECK: &[u8; 31] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
     CHECK[(digits.parse::<u64>().unwrap() % 31) as usize] as char

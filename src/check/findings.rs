@@ -1,7 +1,11 @@
 //! Building findings: localised messages, locations, a cap on how many are kept.
 
+use std::sync::Arc;
+
+use super::catalogue;
 use super::report::{ElementRef, Finding, Severity};
 use crate::definitions::Lang;
+use crate::definitions::bindings::Regrade;
 use crate::definitions::structure::Element;
 use crate::document::xml::Node;
 
@@ -26,6 +30,8 @@ pub struct Findings {
     max: usize,
     omitted: usize,
     errors: usize,
+    /// The organisation layers' re-gradings in force.
+    regrades: Arc<[Regrade]>,
 }
 
 impl Findings {
@@ -36,10 +42,22 @@ impl Findings {
             max,
             omitted: 0,
             errors: 0,
+            regrades: Arc::from(Vec::new()),
         }
     }
 
-    pub fn push(&mut self, finding: Finding) {
+    /// Re-grades rules as the organisation layers in force say (see [`Findings::push`]).
+    pub fn with_regrades(mut self, regrades: Arc<[Regrade]>) -> Self {
+        self.regrades = regrades;
+        self
+    }
+
+    /// Keeps a finding, graded first: a rule the catalogue marks as inferred from example
+    /// documents is at most a WARNING, and an organisation layer's re-grading of the rule
+    /// replaces the severity, with a note in the message naming the engine's severity and
+    /// the organisation (so that a lowered ERROR is never silent).
+    pub fn push(&mut self, mut finding: Finding) {
+        self.grade(&mut finding);
         if finding.severity == Severity::Error {
             self.errors += 1;
         }
@@ -48,6 +66,48 @@ impl Findings {
         } else {
             self.omitted += 1;
         }
+    }
+
+    fn grade(&self, finding: &mut Finding) {
+        if finding.severity == Severity::Error
+            && catalogue::get(&finding.rule).is_some_and(|r| r.authority.is_inferred())
+        {
+            finding.severity = Severity::Warning;
+        }
+        let Some(regrade) = self.regrades.iter().find(|r| r.rule == finding.rule) else {
+            return;
+        };
+        if regrade.severity == finding.severity {
+            return;
+        }
+        let (from, to, organisation) = (
+            finding.severity.as_str(),
+            regrade.severity.as_str(),
+            regrade.organisation.as_str(),
+        );
+        let note = match regrade.reason.as_str() {
+            "" => msg!(
+                self.lang,
+                "vakavuus {} → {} organisaation {} sidontakerroksen mukaan",
+                "allvarlighetsgrad {} → {} enligt organisationens {} bindningslager",
+                "severity {} → {} by the bindings layer of organisation {}",
+                from,
+                to,
+                organisation
+            ),
+            reason => msg!(
+                self.lang,
+                "vakavuus {} → {} organisaation {} sidontakerroksen mukaan: {}",
+                "allvarlighetsgrad {} → {} enligt organisationens {} bindningslager: {}",
+                "severity {} → {} by the bindings layer of organisation {}: {}",
+                from,
+                to,
+                organisation,
+                reason
+            ),
+        };
+        finding.message = format!("{} [{note}]", finding.message);
+        finding.severity = regrade.severity;
     }
 
     /// The last finding kept, to add detail to it.

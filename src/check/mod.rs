@@ -7,6 +7,7 @@
 //! error.
 
 pub mod binding;
+pub mod catalogue;
 pub mod content;
 pub mod findings;
 pub mod frame;
@@ -150,7 +151,8 @@ impl Engine {
             ),
             None => None,
         };
-        let mut out = Findings::new(options.lang, self.limits.max_findings);
+        let mut out = Findings::new(options.lang, self.limits.max_findings)
+            .with_regrades(self.definitions.bindings.regrades().clone());
         let format = match options.format {
             Format::Auto => sniff(document),
             format => format,

@@ -1,6 +1,7 @@
 //! Command-line front end: argument parsing and exit codes (0 ok, 1 findings, 2 error).
 
 mod definitions;
+mod rules;
 mod serve;
 mod survey;
 mod validate;
@@ -51,6 +52,10 @@ pub enum Command {
     /// Run the gRPC service (rakenne.v1.ConformanceService) with health, reflection and
     /// Prometheus metrics, until SIGTERM or SIGINT.
     Serve(serve::ServeArgs),
+    /// List every rule the engine can emit (family, severity, authority), or explain one.
+    ///
+    /// Exits 2 for an unknown rule id.
+    Rules(rules::RulesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,5 +196,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(args),
         Command::Survey(args) => survey::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }

@@ -1,8 +1,11 @@
 //! Bindings of document types to service tasks, process phases, document groups and
 //! allowed social services: a national layer plus each organisation's own layers.
 //!
-//! The national layer (`schemas/bindings/national.json`, embedded) holds DOMAIN.md section
-//! 4. An organisation layer may **add** bindings for subjects or structures the national
+//! The national layer (`schemas/bindings/national.json`, embedded) holds what THL's Sosmeta
+//! files state (each structure's `documentSubject`, the cross-field rule of
+//! 1.2.246.537.6.1506.19008) and what the project inferred from Kanta test documents (the
+//! process phase of a Suunnitelma, the document groups), each entry naming its source. An
+//! organisation layer may **add** bindings for subjects or structures the national
 //! layer leaves unbound and **narrow** national bindings, never widen them: a layer that
 //! would widen is refused when it is added ([`Bindings::with_layer`]), and structure bindings,
 //! whose subject only the structures catalogue knows, are checked with
@@ -29,7 +32,10 @@
 //!   "social_services": [
 //!     {"structure": "19008", "service_task": "10", "social_services": ["24", "31"]}
 //!   ],
-//!   "document_groups": []
+//!   "document_groups": [],
+//!   "severities": [
+//!     {"rule": "header.oid-ytunnus", "severity": "error", "reason": "our registry requires it"}
+//!   ]
 //! }
 //! ```
 //!
@@ -53,6 +59,15 @@
 //!   services (codes of 1.2.246.537.6.1222).
 //! - `document_groups` (national layer only): a structure key → `group` (codes of
 //!   1.2.246.537.6.1505); the key `"*"` is the required fallback.
+//! - `severities` (organisation layer only): re-grades a rule of the catalogue
+//!   (`rakenne rules`) to `"error"`, `"warning"` or `"info"` for every document checked
+//!   with the layer, as KoSIT scenarios re-grade rules; `reason` (optional) is shown. The
+//!   highest layer's entry wins. A re-graded finding keeps its rule id and says in its
+//!   message which severity the engine gave it and which organisation changed it, so
+//!   lowering an ERROR is never silent.
+//! - The national layer is partly inferred from example documents, so its phase bindings
+//!   may only be hints (`"warning"`): a national `"error"` is refused. An organisation may
+//!   make them hard rules in its own layer.
 //!
 //! Across layers: service tasks and social services are intersected (an organisation layer
 //! only narrows); phases from a higher layer replace a national hint, and are intersected
@@ -62,11 +77,13 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::classifications::{is_arcs, json_message, strip_urn_oid};
+use crate::check::report::Severity as FindingSeverity;
 
 const NATIONAL_JSON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -140,11 +157,25 @@ pub enum BindingsError {
     },
 }
 
+/// An organisation's re-grading of one rule (`severities` in its layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regrade {
+    /// The rule id, one of the catalogue's.
+    pub rule: String,
+    pub severity: FindingSeverity,
+    /// The organisation whose layer re-grades it.
+    pub organisation: String,
+    /// Why, as the layer says (may be empty).
+    pub reason: String,
+}
+
 /// The bindings in force: the national layer and the organisation layers over it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bindings {
     /// `layers[0]` is the national layer.
     layers: Vec<Layer>,
+    /// The re-gradings in force, one per rule (the highest layer's).
+    regrades: Arc<[Regrade]>,
 }
 
 /// One organisation's layer, loaded but not yet checked against the national layer.
@@ -176,7 +207,7 @@ impl OrganisationLayer {
 }
 
 impl Bindings {
-    /// The national layer embedded in the binary (DOMAIN.md section 4).
+    /// The national layer embedded in the binary (`schemas/bindings/national.json`).
     pub fn national_embedded() -> Self {
         Self::national_from_json_str(NATIONAL_JSON, "embedded:schemas/bindings/national.json")
             .unwrap_or_else(|e| panic!("embedded national bindings are invalid: {e}"))
@@ -200,6 +231,7 @@ impl Bindings {
         }
         Ok(Bindings {
             layers: vec![layer],
+            regrades: Arc::from(Vec::new()),
         })
     }
 
@@ -208,12 +240,31 @@ impl Bindings {
         let layer = layer.0;
         check_narrows(&self.layers, &layer)?;
         self.layers.push(layer);
+        let mut regrades: Vec<Regrade> = Vec::new();
+        for layer in self.layers.iter().rev() {
+            for regrade in &layer.severities {
+                if !regrades.iter().any(|r| r.rule == regrade.rule) {
+                    regrades.push(regrade.clone());
+                }
+            }
+        }
+        self.regrades = Arc::from(regrades);
         Ok(self)
     }
 
     /// Loads an organisation layer file and adds it with [`Bindings::with_layer`].
     pub fn with_layer_file(self, path: impl AsRef<Path>) -> Result<Self, BindingsError> {
         self.with_layer(OrganisationLayer::load_file(path)?)
+    }
+
+    /// The organisations' re-gradings in force, one per rule (the highest layer's).
+    pub fn regrades(&self) -> &Arc<[Regrade]> {
+        &self.regrades
+    }
+
+    /// The re-grading of one rule, if an organisation layer re-grades it.
+    pub fn regrade_of(&self, rule: &str) -> Option<&Regrade> {
+        self.regrades.iter().find(|r| r.rule == rule)
     }
 
     /// The names of the organisation layers, bottom first.
@@ -335,6 +386,7 @@ struct Layer {
     structures: Vec<StructureRule>,
     social_services: Vec<SocialRule>,
     document_groups: Vec<GroupRule>,
+    severities: Vec<Regrade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -700,6 +752,8 @@ struct LayerFile {
     social_services: Vec<SocialFile>,
     #[serde(default)]
     document_groups: Vec<GroupFile>,
+    #[serde(default)]
+    severities: Vec<RegradeFile>,
 }
 
 #[derive(Deserialize, PartialEq, Eq)]
@@ -714,6 +768,26 @@ enum LayerKind {
 enum Severity {
     Warning,
     Error,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RegradeSeverity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegradeFile {
+    rule: String,
+    severity: RegradeSeverity,
+    reason: Option<String>,
+    #[allow(dead_code)]
+    source: Option<String>,
+    #[allow(dead_code)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -813,6 +887,7 @@ impl Layer {
             structures: Vec::new(),
             social_services: Vec::new(),
             document_groups: Vec::new(),
+            severities: Vec::new(),
         };
 
         for (i, entry) in file.subjects.into_iter().enumerate() {
@@ -863,6 +938,9 @@ impl Layer {
                 ));
             }
             check_codes(&entry.phases, origin, &format!("{pointer}/phases"))?;
+            if national && entry.severity == Some(Severity::Error) {
+                return Err(national_hard_phase(origin, &pointer));
+            }
             layer.families.push(FamilyRule {
                 family,
                 phases: entry.phases,
@@ -898,6 +976,9 @@ impl Layer {
                     &pointer,
                     "a structure binding needs service_tasks or phases",
                 ));
+            }
+            if national && entry.severity == Some(Severity::Error) {
+                return Err(national_hard_phase(origin, &pointer));
             }
             if entry.severity.is_some() && entry.phases.is_none() {
                 return Err(invalid(
@@ -982,6 +1063,41 @@ impl Layer {
             layer.document_groups.push(GroupRule {
                 key,
                 group: entry.group,
+            });
+        }
+        if national && !file.severities.is_empty() {
+            return Err(invalid(
+                origin,
+                "/severities",
+                "the national layer gives the catalogue's severities: only an organisation \
+                 layer re-grades rules",
+            ));
+        }
+        for (i, entry) in file.severities.into_iter().enumerate() {
+            let pointer = format!("/severities/{i}");
+            if crate::check::catalogue::get(&entry.rule).is_none() {
+                return Err(invalid(
+                    origin,
+                    &format!("{pointer}/rule"),
+                    &format!("unknown rule {:?} (`rakenne rules` lists them)", entry.rule),
+                ));
+            }
+            if layer.severities.iter().any(|r| r.rule == entry.rule) {
+                return Err(invalid(
+                    origin,
+                    &format!("{pointer}/rule"),
+                    &format!("duplicate rule {:?}", entry.rule),
+                ));
+            }
+            layer.severities.push(Regrade {
+                rule: entry.rule,
+                severity: match entry.severity {
+                    RegradeSeverity::Error => FindingSeverity::Error,
+                    RegradeSeverity::Warning => FindingSeverity::Warning,
+                    RegradeSeverity::Info => FindingSeverity::Info,
+                },
+                organisation: layer.organisation.clone().unwrap_or_default(),
+                reason: entry.reason.unwrap_or_default(),
             });
         }
         if national && !layer.document_groups.iter().any(|g| g.key.is_none()) {
@@ -1086,6 +1202,16 @@ fn normalise(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The national layer's phase bindings were inferred from example documents: hints only.
+fn national_hard_phase(origin: &str, pointer: &str) -> BindingsError {
+    invalid(
+        origin,
+        &format!("{pointer}/severity"),
+        "the national layer's phases are inferred from example documents, so they can only \
+         be hints (\"warning\"); an organisation layer may make them rules",
+    )
+}
+
 fn invalid(origin: &str, pointer: &str, message: &str) -> BindingsError {
     BindingsError::Invalid {
         origin: origin.to_owned(),
@@ -1147,7 +1273,10 @@ mod tests {
             let ServiceTaskBinding::OneOf { source, .. } = binding else {
                 unreachable!()
             };
-            assert!(source.starts_with("DOMAIN.md section 4"), "{source}");
+            assert!(
+                source.starts_with("THL Sosmeta: documentSubject"),
+                "{source}"
+            );
         }
         // The real schemas write a double space; it still matches.
         assert_eq!(
@@ -1177,7 +1306,10 @@ mod tests {
         };
         assert_eq!(phases, ["3"]);
         assert!(!hard, "the national phase is a hint");
-        assert!(source.contains("DOMAIN.md section 4"));
+        assert!(
+            source.starts_with("inferred from Kanta test documents"),
+            "{source}"
+        );
         assert_eq!(
             b.expected_phases(Some("Päätös"), LS_PLAN),
             PhaseBinding::NotBound
@@ -1336,8 +1468,9 @@ mod tests {
             err.to_string(),
             format!(
                 "org.json: /structures/0/service_tasks: widens the layer below: structure \
-                 {LS_PLAN}: service task(s) 20 where only 10 are allowed (DOMAIN.md section 4: \
-                 documentSubject \"Lastensuojelun ...\" -> service task 10)"
+                 {LS_PLAN}: service task(s) 20 where only 10 are allowed (THL Sosmeta: documentSubject \
+                 \"Lastensuojelun ...\" of the structure, read against classification \
+                 1.2.246.537.6.1221 Sosiaalihuolto - Palvelutehtävä (10 Lastensuojelu))"
             )
         );
         // ... and never widens at query time either.

@@ -1,6 +1,6 @@
 //! Classifications (code systems) that documents refer to by OID, with the codes known here.
 //!
-//! The embedded set holds exactly the codes listed in DOMAIN.md section 3; most lists are
+//! The embedded set holds the codes confirmed from public THL and Kanta sources; most lists are
 //! known to be incomplete (`complete: false`). For an incomplete classification an unknown
 //! but well-formed code is a warning for the caller ([`CodeCheck::UnknownInIncomplete`]);
 //! for a complete one it is an error ([`CodeCheck::UnknownInComplete`]). The full official
@@ -16,7 +16,7 @@
 //!   "version": "201601",
 //!   "name": {"fi": "Sosiaalihuolto - Palvelutehtävä", "sv": "..."},
 //!   "complete": false,
-//!   "source": "DOMAIN.md section 3 (THL/Kanta public pages)",
+//!   "source": "THL Koodistopalvelu: 1.2.246.537.6.1221 Sosiaalihuolto - Palvelutehtävä",
 //!   "codes": [{"code": "10", "fi": "Lastensuojelu", "sv": "..."}]
 //! }
 //! ```
@@ -298,7 +298,7 @@ pub struct Classifications {
 }
 
 impl Classifications {
-    /// The classifications embedded in the binary (DOMAIN.md section 3).
+    /// The classifications embedded in the binary (`schemas/classifications/`).
     pub fn embedded() -> Self {
         let mut set = Classifications::default();
         for (name, text) in EMBEDDED {

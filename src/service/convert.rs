@@ -29,7 +29,7 @@ pub(crate) fn verdict(verdict: Verdict) -> pb::Verdict {
     }
 }
 
-fn severity(severity: Severity) -> pb::Severity {
+pub(super) fn severity(severity: Severity) -> pb::Severity {
     match severity {
         Severity::Error => pb::Severity::Error,
         Severity::Warning => pb::Severity::Warning,
@@ -79,6 +79,9 @@ fn finding(f: &Finding) -> pb::Finding {
             representation: e.representation.clone().unwrap_or_default(),
         }),
         message: f.message.clone(),
+        default_severity: crate::check::catalogue::get(&f.rule)
+            .map_or(pb::Severity::Unspecified, |r| severity(r.severity))
+            as i32,
     }
 }
 

@@ -558,4 +558,16 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         );
         Ok(Response::new(summary))
     }
+
+    async fn list_rules(
+        &self,
+        request: Request<pb::ListRulesRequest>,
+    ) -> Result<Response<pb::ListRulesResponse>, Status> {
+        let engine = self.definitions()?;
+        let bindings = &engine.definitions().bindings;
+        Ok(Response::new(super::rules::list_rules(
+            bindings,
+            request.get_ref(),
+        )))
+    }
 }

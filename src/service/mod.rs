@@ -34,6 +34,7 @@ mod handler;
 mod metrics;
 mod oversize;
 mod request;
+mod rules;
 mod summary;
 
 use std::future::Future;

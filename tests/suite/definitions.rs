@@ -85,7 +85,7 @@ fn embedded_and_official_give_the_same_element_tables_and_rules() {
 
 #[test]
 fn the_asiakkuusasiakirja_service_unit_rule_spans_two_levels() {
-    // DOMAIN.md: the service-unit rule pairs a top-level array with one nested under
+    // Sosmeta (Asiakkuusasiakirja): the service-unit rule pairs a top-level array with one nested under
     // sosiaalihuollon_palvelutehtava.
     let definitions = Definitions::load(&DefinitionsOptions::default()).unwrap();
     let structure = definitions
