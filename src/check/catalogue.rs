@@ -795,6 +795,113 @@ pub static RULES: &[Rule] = &[
         pass: "1234567-1",
         fail: "1234567-2",
     },
+    // ---- rule fidelity: classifications not carried, registers, consistency -----------
+    Rule {
+        id: "content.code-unchecked",
+        severity: Severity::Info,
+        checks: "A Koodi of a classification the loaded catalog does not carry at all: its code cannot be checked; one finding per classification and document, naming it.",
+        authority: Authority::Published(
+            "The element's classification (sosmeta.classificationOid, THL Koodistopalvelu), e.g. 1.2.246.537.5.40175 SFS - Kielikoodisto",
+        ),
+        pass: "a Koodi of 1.2.246.537.6.1222 (a carried classification)",
+        fail: "{\"system\": \"urn:oid:1.2.246.537.5.40175\", \"code\": \"fi\"} (classification not carried): INFO",
+    },
+    Rule {
+        id: "content.register-oid",
+        severity: Severity::Warning,
+        checks: "A code of the SOTE organisation register (1.2.246.537.6.202), while no list of it is loaded, is an OID under an organisation arc (1.2.246.10.<y-tunnus digits> or 1.2.246.537.10.<n>).",
+        authority: Authority::Inferred(
+            "classification 1.2.246.537.6.202 SOTE-organisaatiorekisteri (its codes are unit OIDs); the two organisation arcs are inferred from Kanta test documents and Finnish CDA documents",
+        ),
+        pass: "\"code\": \"1.2.246.537.10.15675350.10.1\"",
+        fail: "\"code\": \"yksikko-7\"",
+    },
+    Rule {
+        id: "content.birth-date",
+        severity: Severity::Warning,
+        checks: "The client's syntymaaika in the content is the birth date its henkilötunnus encodes (the content's own hetu, else the header's recordTarget hetu or birthTime).",
+        authority: Authority::Inferred(
+            "inferred: the henkilötunnus encodes the birth date (Väestötietojärjestelmä, laki 661/2009); no published rule makes a difference an error",
+        ),
+        pass: "hetu 010116A9xxx with syntymaaika 2016-01-01",
+        fail: "hetu 010116A9xxx with syntymaaika 2016-03-01",
+    },
+    Rule {
+        id: "header.birth-time-hetu",
+        severity: Severity::Warning,
+        checks: "recordTarget/patientRole/patient/birthTime is the birth date the recordTarget henkilötunnus encodes.",
+        authority: Authority::Inferred(
+            "inferred: HL7 CDA R2 patient/birthTime read against the birth date the henkilötunnus encodes (laki 661/2009)",
+        ),
+        pass: "<birthTime value=\"20160101\"/> with hetu 010116A9xxx",
+        fail: "<birthTime value=\"20160301\"/> with hetu 010116A9xxx",
+    },
+    Rule {
+        id: "header.null-flavor-value",
+        severity: Severity::Warning,
+        checks: "A header element does not carry a nullFlavor together with a value (@value, @root, @extension or @code).",
+        authority: Authority::Published(
+            "HL7 V3 Data Types R1: a value with a nullFlavor is not a proper value (ANY invariant); a WARNING because Kanta accepts such documents",
+        ),
+        pass: "<id root=\"1.2.246.10.1234567.97.2025.64\"/>",
+        fail: "<id root=\"1.2.246.10.1234567.97.2025.64\" nullFlavor=\"NA\"/>",
+    },
+    Rule {
+        id: "header.health-document",
+        severity: Severity::Error,
+        checks: "The CDA is a social welfare document (ep2:localSocialHeader, nonXMLBody), not a health care one (hl7fi:localHeader, structuredBody); a health care CDA gets this one finding and no social welfare header rules.",
+        authority: Authority::Published(
+            "Kanta: Sosiaalihuollon asiakasasiakirjojen CDA R2 -rakenne (localSocialHeader) versus Kanta's patient record CDA R2 header (hl7fi:localHeader)",
+        ),
+        pass: "<ep2:localSocialHeader>… with component/nonXMLBody",
+        fail: "<hl7fi:localHeader>… with component/structuredBody",
+    },
+    Rule {
+        id: "identifier.temporary-id-check",
+        severity: Severity::Warning,
+        checks: "A temporary person id written in the shape of a henkilötunnus has a valid check character.",
+        authority: Authority::Inferred(
+            "inferred: the definitions only require the tilapäinen yksilöintitunnus field; a hetu-shaped value with a wrong check character is most likely a typing error",
+        ),
+        pass: "a temporary id 1.2.246.10.1234567.22.2025.1",
+        fail: "a temporary id 010118A998X whose check character should be another",
+    },
+    Rule {
+        id: "frame.effective-time",
+        severity: Severity::Warning,
+        checks: "The frame's subject/clinicalDocument/effectiveTime equals the document's effectiveTime.",
+        authority: Authority::Inferred(
+            "inferred: the archiving frame (RCMR_IN200002FI01) repeats the document's header facts",
+        ),
+        pass: "frame effectiveTime 20250301120000+0200 = document's",
+        fail: "frame effectiveTime 20250301115500+0200, document 20250301120000+0200",
+    },
+    Rule {
+        id: "frame.act-code",
+        severity: Severity::Warning,
+        checks: "The frame's controlActProcess/code carries @code (the trigger event) or a nullFlavor.",
+        authority: Authority::Inferred(
+            "HL7 V3 ControlAct wrapper (controlActProcess/code: the trigger event code); inferred for Kanta's frame",
+        ),
+        pass: "<code code=\"RCMR_TE000102UV01\" codeSystem=\"2.16.840.1.113883.1.18\"/>",
+        fail: "<code codeSystem=\"2.16.840.1.113883.1.18\"/>",
+    },
+    Rule {
+        id: "xml.empty",
+        severity: Severity::Error,
+        checks: "An XML document file is not empty or whitespace only (a document that cannot be read: UNREADABLE).",
+        authority: Authority::Published("XML 1.0: a document has exactly one root element"),
+        pass: "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">…</ClinicalDocument>",
+        fail: "an empty document_S.xml",
+    },
+    Rule {
+        id: "json.empty",
+        severity: Severity::Error,
+        checks: "A JSON content file is not empty or whitespace only (UNREADABLE).",
+        authority: Authority::Published("RFC 8259: a JSON text is a serialized value"),
+        pass: "{\"rajoituksen_kayton_arvio\": {…}}",
+        fail: "a .json file holding \" \\n\\t\"",
+    },
 ];
 
 /// The catalogue's entry for a rule id.

@@ -1,4 +1,4 @@
-//! Kanta CDA header rules (DOMAIN.md section 5) and the header facts other rules use.
+//! Kanta CDA header rules (Kanta: Sosiaalihuollon asiakasasiakirjojen CDA R2 -rakenne) and the header facts other rules use.
 //!
 //! What is required follows the real Kanta documents: an element that every real document
 //! carries is required (an ERROR when missing), one that only some carry is checked when
@@ -44,7 +44,7 @@ const REGISTRY_TYPE: &str = "1.2.246.537.6.1264";
 const RETENTION: &str = "1.2.246.537.6.1258";
 const YES_NO: &str = "1.2.246.537.6.112.2007";
 const SERVICE_PROCESS: &str = "1.2.246.537.6.1277";
-/// Organisation OIDs: `1.2.246.10.<y-tunnus digits>...` (DOMAIN.md section 6).
+/// Organisation OIDs: `1.2.246.10.<y-tunnus digits>...` (the organisation arc of a y-tunnus).
 const ORGANISATION_ROOT: &str = "1.2.246.10.";
 
 /// What the caller's options change in the header rules.

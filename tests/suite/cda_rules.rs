@@ -423,9 +423,52 @@ cases! {
         expected: &[("header.specific-type", Error, Doc, "<ep2:specificDocumentType")],
         ..CASE
     };
+    // Consistency of the header and frame with themselves (all WARNINGs: inferred, or
+    // published but accepted by Kanta).
+    birth_time_differs_from_the_hetu => Case {
+        base: SUUNNITELMA,
+        edits: &[Edit::Replace(Doc, "<birthTime value=\"20160315\"/>", "<birthTime value=\"20160301\"/>")],
+        expected: &[("header.birth-time-hetu", Warning, Doc, "<birthTime")],
+        ..CASE
+    };
+    null_flavor_with_a_value => Case {
+        base: SUUNNITELMA,
+        edits: &[Edit::Replace(
+            Doc,
+            "<id root=\"1.2.246.10.1230.97.2025.2\"/>",
+            "<id root=\"1.2.246.10.1230.97.2025.2\" nullFlavor=\"NA\"/>",
+        )],
+        expected: &[("header.null-flavor-value", Warning, Doc, "1.2.246.10.1230.97.2025.2\" nullFlavor")],
+        ..CASE
+    };
+    frame_effective_time_differs => Case {
+        base: SUUNNITELMA,
+        edits: &[Edit::Replace(
+            Frame,
+            "<effectiveTime value=\"20250301120000+0200\"/>",
+            "<effectiveTime value=\"20250301115500+0200\"/>",
+        )],
+        with_frame: true,
+        test_environment: true,
+        expected: &[("frame.effective-time", Warning, Frame, "<effectiveTime value=\"20250301115500")],
+        ..CASE
+    };
+    frame_act_code_without_code => Case {
+        base: SUUNNITELMA,
+        edits: &[Edit::Replace(
+            Frame,
+            "<code code=\"RCMR_TE000102UV01\" codeSystem=\"2.16.840.1.113883.1.18\"/>",
+            "<code codeSystem=\"2.16.840.1.113883.1.18\"/>",
+        )],
+        with_frame: true,
+        test_environment: true,
+        expected: &[("frame.act-code", Warning, Frame, "<code codeSystem=\"2.16.840.1.113883.1.18\"/>")],
+        ..CASE
+    };
     document_group_5_on_asiakkuusasiakirja => Case {
         edits: &[Edit::Replace(Doc, "<ep2:documentGroup code=\"1\"", "<ep2:documentGroup code=\"5\"")],
-        expected: &[("header.document-group", Error, Doc, "<ep2:documentGroup")],
+        // Inferred from Kanta test documents, so a WARNING at most.
+        expected: &[("header.document-group", Warning, Doc, "<ep2:documentGroup")],
         ..CASE
     };
     document_group_5_on_asiakkuusasiakirja_with_its_sp1_frame => Case {
@@ -433,7 +476,7 @@ cases! {
         with_frame: true,
         // The frame's service request SP1 no longer fits the group either.
         expected: &[
-            ("header.document-group", Error, Doc, "<ep2:documentGroup"),
+            ("header.document-group", Warning, Doc, "<ep2:documentGroup"),
             ("frame.reason-group", Warning, Frame, "<reasonCode code=\"SP1\""),
         ],
         ..CASE
@@ -701,9 +744,14 @@ fn hetu_findings_mask_the_value() {
     for (name, case) in all_cases() {
         let checked = run(&case);
         for f in &checked.report.findings {
-            if f.rule.contains("hetu") {
-                assert!(f.message.contains("***"), "{name}: {} unmasked", f.rule);
-            }
+            // Every hetu the cases write starts with the client's birth date 150316: a
+            // message may say that a hetu is wrong, masked, but never quote one.
+            assert!(
+                !f.message.contains("150316"),
+                "{name}: {} quotes a hetu: {}",
+                f.rule,
+                f.message
+            );
         }
     }
 }
@@ -781,6 +829,29 @@ fn every_header_frame_and_identifier_rule_is_exercised_here() {
         .check(json.as_bytes(), None, &CheckOptions::default())
         .unwrap();
     exercised.extend(report.findings.into_iter().map(|f| f.rule));
+    // A health care CDA gets one header.health-document; a hetu-shaped temporary id with
+    // a wrong check character in content gets identifier.temporary-id-check.
+    for (file, rule) in [
+        ("terveydenhuollon-cda.xml", "header.health-document"),
+        (
+            "rajoitus-arvio-tilapainen-hetu-tarkiste.json",
+            "identifier.temporary-id-check",
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(file);
+        let report = embedded()
+            .check(
+                &std::fs::read(path).unwrap(),
+                None,
+                &CheckOptions::default(),
+            )
+            .unwrap();
+        let rules: BTreeSet<String> = report.findings.into_iter().map(|f| f.rule).collect();
+        assert!(rules.contains(rule), "{file}: {rules:?}");
+        exercised.extend(rules);
+    }
     let missing: Vec<&String> = ids.difference(&exercised).collect();
     assert!(
         missing.is_empty(),
@@ -861,7 +932,24 @@ fn example(name: &str) -> (String, String) {
 
 #[test]
 #[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
-fn real_documents_have_no_header_frame_or_binding_findings() {
+fn real_documents_have_only_the_consistency_warnings_they_deserve() {
+    // What the real documents really hold: a hetu-shaped temporary id with a wrong check
+    // character (Asiakkuusasiakirja); an id with both a root and a nullFlavor, and a frame
+    // whose effectiveTime differs from the document's and whose controlActProcess/code has
+    // no @code (asia_ja_rajoitukset). Each is a WARNING; nothing else is reported.
+    let expected = |name: &str, with_frame: bool| -> BTreeSet<(String, Severity)> {
+        let mut rules = match name {
+            "Asiakkuusasiakirja" => vec!["identifier.temporary-id-check"],
+            _ => vec!["header.null-flavor-value"],
+        };
+        if with_frame && name != "Asiakkuusasiakirja" {
+            rules.extend(["frame.effective-time", "frame.act-code"]);
+        }
+        rules
+            .into_iter()
+            .map(|r| (r.to_string(), Severity::Warning))
+            .collect()
+    };
     for name in ["Asiakkuusasiakirja", "asia_ja_rajoitukset_testi"] {
         let (document, frame) = example(name);
         for test_environment in [false, true] {
@@ -886,7 +974,7 @@ fn real_documents_have_no_header_frame_or_binding_findings() {
                     // is judged with the content, not here.
                     .filter(|(rule, _)| rule != "header.hetu-not-in-content")
                     .collect();
-                assert_eq!(found, BTreeSet::new(), "{name}");
+                assert_eq!(found, expected(name, with_frame), "{name}");
             }
         }
     }
