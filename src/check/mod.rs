@@ -14,6 +14,7 @@ pub mod header;
 pub mod identifiers;
 pub mod nearest;
 pub mod report;
+pub mod sanitize;
 
 use std::sync::Arc;
 
@@ -159,7 +160,10 @@ impl Engine {
             Format::Json => self.check_json(document, forced, options, &mut out),
             _ => self.check_cda(document, frame, forced, options, &mut out),
         };
-        Ok(report.finish(out))
+        let mut report = report.finish(out);
+        // The one place every report passes: no personal value, no unbounded echo.
+        sanitize::sanitize(&mut report, self.limits.max_findings);
+        Ok(report)
     }
 
     fn check_json(
