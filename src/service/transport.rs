@@ -340,7 +340,10 @@ where
             .map(|info| info.state.clone());
         // A ValidateStream's body lives as long as the stream: its items are charged one
         // by one by the handler instead.
-        let unary = !request.uri().path().ends_with("/ValidateStream");
+        let path = request.uri().path();
+        let unary = !path.ends_with("/ValidateStream");
+        // Only document calls count as refusals (not, say, GetStructure's NOT_FOUND).
+        let counts = path.ends_with("/Validate") || path.ends_with("/ValidateStream");
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(call.clone());
         let body = if unary {
@@ -363,7 +366,8 @@ where
             let (parts, body) = response.into_parts();
             // A trailers-only refusal the handler did not count: the body wrapper's, or
             // the codec's (a request that did not decode).
-            if !call.counted.load(Ordering::Relaxed)
+            if counts
+                && !call.counted.load(Ordering::Relaxed)
                 && let Some(code) = parts
                     .headers
                     .get("grpc-status")
