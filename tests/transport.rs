@@ -1037,3 +1037,94 @@ async fn heavy_documents_leave_room_for_light_ones() {
     );
     server.stop().await;
 }
+
+/// Under TLS, a connection that never starts (or never finishes) its handshake is closed
+/// within the handshake timeout too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_tls_connections_are_closed_within_the_handshake_timeout() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress([127, 0, 0, 1].into()));
+    let cert = params.self_signed(&key).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cert_path = tmp.path().join("server.pem");
+    let key_path = tmp.path().join("server.key");
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let server = Serve::start_os(&[
+        "--tls-cert".as_ref(),
+        cert_path.as_os_str(),
+        "--tls-key".as_ref(),
+        key_path.as_os_str(),
+        "--handshake-timeout".as_ref(),
+        "1".as_ref(),
+    ])
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(TcpStream::connect(server.grpc).await.unwrap());
+    }
+    let started = Instant::now();
+    for tcp in &silent {
+        let mut buf = [0u8; 64];
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                tcp.readable().await.unwrap();
+                match tcp.try_read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a silent TLS connection stays open");
+    }
+    let took = started.elapsed();
+    eprintln!("20 silent TLS connections closed after {took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    server.stop().await;
+}
+
+/// Every bound is a documented flag of `rakenne serve --help`, with its default.
+#[test]
+fn serve_help_lists_every_bound_with_its_default() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for (flag, default) in [
+        ("--allow-partial", None),
+        ("--memory-budget", Some("[default: 256]")),
+        ("--heavy-document-bytes", Some("[default: 1048576]")),
+        ("--heavy-concurrency", None),
+        ("--max-connections", Some("[default: 512]")),
+        ("--max-concurrent-streams", Some("[default: 32]")),
+        ("--handshake-timeout", Some("[default: 10]")),
+        ("--keepalive-interval", Some("[default: 30]")),
+        ("--keepalive-timeout", Some("[default: 20]")),
+        ("--max-connection-age", Some("[default: 0]")),
+        ("--receive-timeout", Some("[default: 30]")),
+        ("--send-timeout", Some("[default: 30]")),
+        ("--metrics-max-connections", Some("[default: 32]")),
+        ("--metrics-header-timeout", Some("[default: 10]")),
+    ] {
+        let at = help
+            .find(&format!("{flag} "))
+            .or_else(|| help.find(&format!("{flag}\n")))
+            .unwrap_or_else(|| panic!("{flag} missing from:\n{help}"));
+        if let Some(default) = default {
+            let next = help[at + 2..]
+                .find("\n  -")
+                .map_or(help.len(), |n| at + 2 + n);
+            assert!(
+                help[at..next].contains(default),
+                "{flag}: no {default} in {}",
+                &help[at..next]
+            );
+        }
+    }
+}
