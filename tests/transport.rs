@@ -1128,3 +1128,52 @@ fn serve_help_lists_every_bound_with_its_default() {
         }
     }
 }
+
+/// One ValidateStream whose client never reads its answers: the answers wait within the
+/// stream window and the budget, and the connection is closed after the send timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_whose_answers_are_not_read_is_closed() {
+    let server = Serve::start(&["--send-timeout", "2", "--memory-budget", "24"]).await;
+    let document = undefined_keys_document(1000, 300);
+    let before = server.rss_kib();
+    let peak = RssPeak::start(server.pid());
+    let started = Instant::now();
+    let (send, connection) = h2_connect(server.grpc, 0).await;
+    let mut send = send.ready().await.unwrap();
+    let (response, mut body) = send
+        .send_request(
+            grpc_request(server.grpc, "/rakenne.v1.ConformanceService/ValidateStream"),
+            false,
+        )
+        .unwrap();
+    for i in 0..40 {
+        let item = pb::ValidateStreamRequest {
+            request_id: format!("item-{i}"),
+            request: Some(pb::ValidateRequest {
+                document: document.clone(),
+                ..Default::default()
+            }),
+        }
+        .encode_to_vec();
+        if body.send_data(grpc_frame(&item), false).is_err() {
+            break;
+        }
+    }
+    let holder = tokio::spawn(async move {
+        let answer = response.await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop((answer, body));
+    });
+    let closed = tokio::time::timeout(Duration::from_secs(20), connection).await;
+    let took = started.elapsed();
+    holder.abort();
+    let peak = peak.finish().await;
+    let grown_mib = peak.saturating_sub(before) / 1024;
+    eprintln!("stream not read: closed after {took:?}, +{grown_mib} MiB");
+    assert!(
+        closed.is_ok(),
+        "the connection of a stream that is not read stays open"
+    );
+    assert!(grown_mib < 90, "RSS grew by {grown_mib} MiB");
+    server.stop().await;
+}
