@@ -362,7 +362,8 @@ fn fixture(name: &str) -> String {
 /// Connections × streams each send all but the last byte of a message at the document
 /// limit and then wait. Without a budget every one is buffered whole and held as long as
 /// the client likes; with it, the server holds at most its budget (messages buffer at up
-/// to twice their size) and ends every such call within the receive timeout.
+/// to twice their size), no connection more than its share, so a normal client is still
+/// served, and every such call ends within the receive timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unfinished_uploads_hold_no_more_than_the_budget() {
     const MIB: usize = 1024 * 1024;
@@ -370,7 +371,7 @@ async fn unfinished_uploads_hold_no_more_than_the_budget() {
         "--max-document-bytes",
         &(4 * MIB).to_string(),
         "--memory-budget",
-        "16",
+        "32",
         "--receive-timeout",
         "3",
         "--max-concurrent-streams",
@@ -403,6 +404,16 @@ async fn unfinished_uploads_hold_no_more_than_the_budget() {
             }));
         }
     }
+    // Meanwhile a normal client on its own connection is served: no connection may hold
+    // more than its share (a quarter of the budget, at least one document).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut client = server.client().await;
+    let mut normal = tonic::Request::new(pb::ValidateRequest {
+        document: small_document(),
+        ..Default::default()
+    });
+    normal.set_timeout(Duration::from_secs(2));
+    let normal = client.validate(normal).await;
     let mut codes = Vec::new();
     for call in calls {
         let outcome = tokio::time::timeout(Duration::from_secs(20), call)
@@ -429,8 +440,9 @@ async fn unfinished_uploads_hold_no_more_than_the_budget() {
     }
     assert!(
         codes.contains(&(Code::ResourceExhausted as i32)),
-        "the 16 MiB budget cannot hold 32 uploads: {codes:?}"
+        "a connection's share cannot hold 8 uploads: {codes:?}"
     );
+    normal.expect("a normal call during the attack");
     // Twice the budget for buffer growth, plus HTTP/2 windows and allocator slack; far
     // below the 128 MiB (and more) held without a budget.
     assert!(grown_mib < 80, "RSS grew by {grown_mib} MiB");

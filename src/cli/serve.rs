@@ -76,8 +76,9 @@ pub struct ServeArgs {
 /// Bounds on what one client can hold of a shared server.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HardeningArgs {
-    /// MiB of documents being received, checked and answered, server-wide; a request that
-    /// cannot get its share in time is RESOURCE_EXHAUSTED. The default keeps RSS near
+    /// MiB of documents being received, checked and answered, server-wide (one
+    /// connection holds at most a quarter); a request that cannot get its share in time
+    /// is RESOURCE_EXHAUSTED. The default keeps RSS near
     /// 1 GiB: messages buffer at up to twice their size, and the catalog and running
     /// checks need the rest.
     #[arg(long, value_name = "MIB", default_value_t = service::DEFAULT_MEMORY_BUDGET_BYTES / (1024 * 1024))]

@@ -56,10 +56,67 @@ impl Budget {
     /// A new, empty charge against this budget; whatever it takes is given back when the
     /// last clone of it is dropped.
     pub fn charge(&self) -> Charge {
+        self.charge_within(None)
+    }
+
+    /// A new, empty charge against this budget and, when given, against `share` too (a
+    /// connection's share of the server's budget, so that one connection cannot take it
+    /// all).
+    pub fn charge_within(&self, share: Option<&Budget>) -> Charge {
         Charge {
             budget: self.clone(),
-            held: Arc::new(Mutex::new(None)),
+            share: share.cloned(),
+            held: Arc::new(Mutex::new(Held::default())),
         }
+    }
+
+    fn too_large(&self, bytes: usize) -> bool {
+        bytes > self.total.min(MAX_SHARE)
+    }
+
+    fn try_acquire(&self, bytes: usize) -> Result<OwnedSemaphorePermit, Exhausted> {
+        if self.too_large(bytes) {
+            return Err(Exhausted::Budget);
+        }
+        self.bytes
+            .clone()
+            .try_acquire_many_owned(bytes as u32)
+            .map_err(|error| match error {
+                tokio::sync::TryAcquireError::Closed => Exhausted::Closed,
+                tokio::sync::TryAcquireError::NoPermits => Exhausted::Budget,
+            })
+    }
+
+    async fn acquire(
+        &self,
+        bytes: usize,
+        deadline: Option<Instant>,
+    ) -> Result<OwnedSemaphorePermit, Exhausted> {
+        if self.too_large(bytes) {
+            return Err(Exhausted::Budget);
+        }
+        let acquire = self.bytes.clone().acquire_many_owned(bytes as u32);
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, acquire)
+                .await
+                .map_err(|_| Exhausted::Budget)?,
+            None => acquire.await,
+        }
+        .map_err(|_| Exhausted::Closed)
+    }
+}
+
+/// The permits a charge holds: of the server's budget and of its connection's share.
+#[derive(Debug, Default)]
+struct Held {
+    server: Option<OwnedSemaphorePermit>,
+    share: Option<OwnedSemaphorePermit>,
+}
+
+fn merge(into: &mut Option<OwnedSemaphorePermit>, permit: OwnedSemaphorePermit) {
+    match into.as_mut() {
+        Some(have) => have.merge(permit),
+        None => *into = Some(permit),
     }
 }
 
@@ -69,26 +126,28 @@ impl Budget {
 #[derive(Debug, Clone)]
 pub struct Charge {
     budget: Budget,
-    held: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+    share: Option<Budget>,
+    held: Arc<Mutex<Held>>,
 }
 
 impl Charge {
-    /// Bytes this call holds.
+    /// Bytes this call holds of the server's budget.
     pub fn held(&self) -> usize {
         self.lock()
+            .server
             .as_ref()
             .map_or(0, OwnedSemaphorePermit::num_permits)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<OwnedSemaphorePermit>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add(&self, permit: OwnedSemaphorePermit) {
+    fn add(&self, server: OwnedSemaphorePermit, share: Option<OwnedSemaphorePermit>) {
         let mut held = self.lock();
-        match held.as_mut() {
-            Some(have) => have.merge(permit),
-            None => *held = Some(permit),
+        merge(&mut held.server, server);
+        if let Some(share) = share {
+            merge(&mut held.share, share);
         }
     }
 
@@ -97,48 +156,37 @@ impl Charge {
         if bytes == 0 {
             return Ok(());
         }
-        if bytes > self.budget.total.min(MAX_SHARE) {
-            return Err(Exhausted::Budget);
-        }
-        match self
-            .budget
-            .bytes
-            .clone()
-            .try_acquire_many_owned(bytes as u32)
-        {
-            Ok(permit) => {
-                self.add(permit);
-                Ok(())
-            }
-            Err(tokio::sync::TryAcquireError::Closed) => Err(Exhausted::Closed),
-            Err(tokio::sync::TryAcquireError::NoPermits) => Err(Exhausted::Budget),
-        }
+        let share = match &self.share {
+            Some(share) => Some(share.try_acquire(bytes)?),
+            None => None,
+        };
+        // On failure the connection's share goes back with `share`.
+        let server = self.budget.try_acquire(bytes)?;
+        self.add(server, share);
+        Ok(())
     }
 
     /// Takes `bytes` more, waiting until `deadline` (if any) for other calls to give some
-    /// back. Waiting past the deadline is [`Exhausted::Budget`]: the server was full.
+    /// back. Waiting past the deadline is [`Exhausted::Budget`]: the server (or this
+    /// connection's share of it) was full.
     pub async fn take(&self, bytes: usize, deadline: Option<Instant>) -> Result<(), Exhausted> {
         if bytes == 0 {
             return Ok(());
         }
-        if bytes > self.budget.total.min(MAX_SHARE) {
-            return Err(Exhausted::Budget);
-        }
-        let acquire = self.budget.bytes.clone().acquire_many_owned(bytes as u32);
-        let permit = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, acquire)
-                .await
-                .map_err(|_| Exhausted::Budget)?,
-            None => acquire.await,
-        }
-        .map_err(|_| Exhausted::Closed)?;
-        self.add(permit);
+        let share = match &self.share {
+            Some(share) => Some(share.acquire(bytes, deadline).await?),
+            None => None,
+        };
+        let server = self.budget.acquire(bytes, deadline).await?;
+        self.add(server, share);
         Ok(())
     }
 
     /// Gives back everything held now (the charge can take again later).
     pub fn release(&self) {
-        self.lock().take();
+        let mut held = self.lock();
+        held.server.take();
+        held.share.take();
     }
 }
 
@@ -232,6 +280,23 @@ mod tests {
         drop(clone);
         assert_eq!(budget.available(), 100);
         assert_eq!(budget.charge().try_take(101), Err(Exhausted::Budget));
+    }
+
+    #[tokio::test]
+    async fn a_connection_takes_no_more_than_its_share() {
+        let budget = Budget::new(100);
+        let share = Budget::new(40);
+        let a = budget.charge_within(Some(&share));
+        let b = budget.charge_within(Some(&share));
+        a.try_take(30).unwrap();
+        assert_eq!(b.try_take(20), Err(Exhausted::Budget));
+        // The failed attempt gave its share back.
+        b.try_take(10).unwrap();
+        // Another connection still gets the rest of the server's budget.
+        budget.charge().try_take(60).unwrap();
+        drop((a, b));
+        assert_eq!(budget.available(), 100);
+        assert_eq!(share.available(), 40);
     }
 
     #[tokio::test]

@@ -266,9 +266,10 @@ impl Shared {
         engine: Engine,
         item: pb::ValidateStreamRequest,
         deadline: Option<Instant>,
+        share: Option<Budget>,
     ) -> (pb::ValidateStreamResponse, Charge) {
         let started = Instant::now();
-        let charge = self.budget.charge();
+        let charge = self.budget.charge_within(share.as_ref());
         let pb::ValidateStreamRequest {
             request_id,
             request,
@@ -408,6 +409,10 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         request: Request<Streaming<pb::ValidateStreamRequest>>,
     ) -> Result<Response<Self::ValidateStreamStream>, Status> {
         let deadline = request::deadline(request.metadata());
+        let share = request
+            .extensions()
+            .get::<CallState>()
+            .and_then(|c| c.share.clone());
         let engine = self.definitions()?;
         let shared = self.shared.clone();
         let window = shared.stream_window;
@@ -438,6 +443,7 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
                             engine.clone(),
                             item,
                             deadline,
+                            share.clone(),
                         ));
                         if pending_tx.send(Pending::Item(task)).await.is_err() {
                             break;

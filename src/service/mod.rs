@@ -275,6 +275,13 @@ impl ServerConfig {
                 .keepalive_interval
                 .map(|interval| (interval + self.keepalive_timeout).max(self.handshake_timeout)),
             send_timeout: self.send_timeout,
+            // One connection may hold a quarter of the budget (at least one document):
+            // a single client on one connection cannot take it all.
+            connection_share: Some(
+                (self.memory_budget_bytes / 4)
+                    .max(decoding_limit(self.max_document_bytes.max(1)))
+                    .min(self.memory_budget_bytes.max(1)),
+            ),
         }
     }
 
@@ -285,6 +292,7 @@ impl ServerConfig {
             handshake_timeout: self.metrics_header_timeout,
             idle_timeout: Some(self.metrics_header_timeout),
             send_timeout: None,
+            connection_share: None,
         }
     }
 

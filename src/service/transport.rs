@@ -65,12 +65,17 @@ pub struct TransportLimits {
     /// A call's answer that the client does not take for this long closes its
     /// connection (`None`: never).
     pub send_timeout: Option<Duration>,
+    /// Bytes of the memory budget one connection's calls may hold together (`None`: no
+    /// limit but the budget's).
+    pub connection_share: Option<usize>,
 }
 
 /// The state one connection shares with the calls on it: when each unfinished answer
 /// last moved.
 #[derive(Debug, Default)]
 pub(crate) struct ConnectionState {
+    /// The connection's share of the memory budget.
+    pub share: Option<Budget>,
     answers: Mutex<HashMap<u64, Instant>>,
     next: AtomicU64,
     /// The connection's task, woken when an answer starts waiting so that the send
@@ -169,7 +174,10 @@ impl<IO> Bounded<IO> {
             io,
             _slot: slot,
             limits,
-            state: Arc::new(ConnectionState::default()),
+            state: Arc::new(ConnectionState {
+                share: limits.connection_share.map(Budget::new),
+                ..ConnectionState::default()
+            }),
             read: 0,
             accepted: now,
             last_read: now,
@@ -294,6 +302,9 @@ impl Connected for Bounded<TcpStream> {
 pub(crate) struct CallState {
     /// The call's share of the budget.
     pub charge: Charge,
+    /// Its connection's share of the budget, which every charge of the call also takes
+    /// from (a stream's items are charged one by one).
+    pub share: Option<Budget>,
     /// Set by the handler when it has counted the call's outcome itself.
     pub counted: Arc<AtomicBool>,
 }
@@ -325,10 +336,6 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let call = CallState {
-            charge: self.budget.charge(),
-            counted: Arc::new(AtomicBool::new(false)),
-        };
         let extensions = request.extensions();
         let connection = extensions
             .get::<ConnectInfo>()
@@ -338,6 +345,12 @@ where
                     .map(TlsConnectInfo::get_ref)
             })
             .map(|info| info.state.clone());
+        let share = connection.as_ref().and_then(|c| c.share.clone());
+        let call = CallState {
+            charge: self.budget.charge_within(share.as_ref()),
+            share,
+            counted: Arc::new(AtomicBool::new(false)),
+        };
         // A ValidateStream's body lives as long as the stream: its items are charged one
         // by one by the handler instead.
         let path = request.uri().path();
