@@ -40,7 +40,6 @@ for _ in $(seq 600); do
     grep -q '"ready"' "$work/server.log" 2>/dev/null && break
     sleep 0.1
 done
-RUST_LOG=info
 addr=$(python3 -c 'import json,sys
 for line in open(sys.argv[1]):
     m = json.loads(line)
