@@ -33,7 +33,8 @@ attacker=$(bench_exe adversarial)
 
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-RUST_LOG="warn" target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off \
+RUST_LOG="warn,rakenne::service=info,rakenne::service::handler=warn,rakenne::service::transport=warn" \
+    target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off \
     --log-format json 2>"$work/server.log" &
 server=$!
 for _ in $(seq 600); do
