@@ -28,8 +28,10 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
         print(m["executable"])' "$1"
 }
-load=$(bench_exe load)
-attacker=$(bench_exe adversarial)
+# LOAD_BIN / ATTACKER_BIN: drivers already built (e.g. by `cargo build --bench load
+# --bench adversarial`), to skip the optimised build of the benches.
+load=${LOAD_BIN:-$(bench_exe load)}
+attacker=${ATTACKER_BIN:-$(bench_exe adversarial)}
 
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
