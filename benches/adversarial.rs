@@ -6,8 +6,9 @@
 //! ```
 //!
 //! Attacks (each repeats until `--seconds` are over):
-//! - `uploads`: 4 connections × 8 Validate streams that send all but the last byte of a
-//!   message near `--document-bytes` and wait;
+//! - `uploads`: one connection opening 40 Validate streams (as many as the server allows
+//!   at once) that send all but the last byte of a message near `--document-bytes` and
+//!   wait;
 //! - `unread`: a client with a zero flow-control window asking for answers with many
 //!   findings and never reading them;
 //! - `silent`: 400 connections opened and abandoned, half without the HTTP/2 preface,
@@ -149,12 +150,13 @@ async fn uploads(args: &Args, until: Instant, tally: &mut Tally) {
     while Instant::now() < until {
         let mut calls = Vec::new();
         let mut connections = Vec::new();
-        for _ in 0..4 {
+        // One client: one connection with as many streams as the server allows.
+        for _ in 0..1 {
             let Some((mut send, connection)) = h2_connect(args.addr, 1024 * 1024).await else {
                 continue;
             };
             connections.push(connection);
-            for _ in 0..8 {
+            for _ in 0..40 {
                 let Ok(ready) = send.ready().await else { break };
                 send = ready;
                 let Ok((response, mut body)) = send.send_request(grpc_request(args.addr), false)
