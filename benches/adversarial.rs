@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Attacks (each repeats until `--seconds` are over):
-//! - `uploads`: one connection opening 40 Validate streams (as many as the server allows
+//! - `uploads`: one connection opening 32 Validate streams (as many as the server allows
 //!   at once) that send all but the last byte of a message near `--document-bytes` and
 //!   wait;
 //! - `unread`: a client with a zero flow-control window asking for answers with many
@@ -156,7 +156,7 @@ async fn uploads(args: &Args, until: Instant, tally: &mut Tally) {
                 continue;
             };
             connections.push(connection);
-            for _ in 0..40 {
+            for _ in 0..32 {
                 let Ok(ready) = send.ready().await else { break };
                 send = ready;
                 let Ok((response, mut body)) = send.send_request(grpc_request(args.addr), false)
