@@ -51,6 +51,8 @@ fn compile_protos() -> Result<(), Box<dyn std::error::Error>> {
     let out = Path::new(&std::env::var("OUT_DIR")?).join("rakenne_descriptor.bin");
     std::fs::write(out, fds.encode_to_vec())?;
     tonic_prost_build::configure()
+        // A request that does not decode is INVALID_ARGUMENT, not INTERNAL.
+        .codec_path("crate::service::codec::ProtoCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

@@ -106,11 +106,14 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     });
     gate.entered(1).await;
 
-    // B goes, C comes; the reload answers while the request is still held.
+    // B goes, C comes; the reload answers while the request is still held. Losing B
+    // makes the new catalog partial: the operator says so on purpose.
     remove_structure(&dir, B.0);
     copy_structure(&dir, C.0);
     let reloaded = admin
-        .reload_definitions(ReloadDefinitionsRequest {})
+        .reload_definitions(ReloadDefinitionsRequest {
+            allow_partial: true,
+        })
         .await
         .unwrap()
         .into_inner();
@@ -154,7 +157,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     remove_structure(&dir, A.0);
     remove_structure(&dir, C.0);
     let status = admin
-        .reload_definitions(ReloadDefinitionsRequest {})
+        .reload_definitions(ReloadDefinitionsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
@@ -162,7 +165,7 @@ async fn the_admin_rpc_swaps_the_catalog_and_in_flight_requests_keep_the_old_one
     // So is a directory that is gone.
     std::fs::remove_dir(&dir).unwrap();
     let status = admin
-        .reload_definitions(ReloadDefinitionsRequest {})
+        .reload_definitions(ReloadDefinitionsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");

@@ -15,6 +15,7 @@ pub mod header;
 pub mod identifiers;
 pub mod nearest;
 pub mod report;
+pub mod sanitize;
 
 use std::sync::Arc;
 
@@ -161,7 +162,10 @@ impl Engine {
             Format::Json => self.check_json(document, forced, options, &mut out),
             _ => self.check_cda(document, frame, forced, options, &mut out),
         };
-        Ok(report.finish(out))
+        let mut report = report.finish(out);
+        // The one place every report passes: no personal value, no unbounded echo.
+        sanitize::sanitize(&mut report, self.limits.max_findings);
+        Ok(report)
     }
 
     fn check_json(

@@ -17,7 +17,12 @@ use super::{DefinitionsSource, EXIT_OK, LimitArgs};
     after_help = "Signals: SIGTERM or SIGINT stop the server gracefully; SIGHUP (or the \
 rakenne.v1.Admin/ReloadDefinitions RPC) reloads the definitions: the new catalog is swapped in \
 once loaded, requests in flight finish on the old one, and a catalog that fails to load is \
-refused (logged, counted in rakenne_reload_total{outcome=\"failed\"}) while the old one stays."
+refused (logged, counted in rakenne_reload_total{outcome=\"failed\"}) while the old one stays. \
+A reload is all or nothing: a catalog with any structure file that fails, or missing \
+structures the running one has, is refused (rakenne_reload_total{outcome=\"refused\"}) \
+unless --allow-partial.\n\n\
+Shared-service bounds: no single client can exhaust the server. The defaults suit a \
+shared test environment or CI farm on a 1 GiB container; see the README, Hardening."
 )]
 pub struct ServeArgs {
     /// Address of the gRPC service (port 0: any free port, logged at start).
@@ -59,6 +64,79 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGTERM or SIGINT.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Accept a reload (SIGHUP or ReloadDefinitions) whose catalog is partial: structure
+    /// files that fail are left out and structures may be lost. Off: such a reload is
+    /// refused and the running catalog stays.
+    #[arg(long)]
+    pub allow_partial: bool,
+    #[command(flatten)]
+    pub hardening: HardeningArgs,
+}
+
+/// Bounds on what one client can hold of a shared server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HardeningArgs {
+    /// MiB of documents being received, checked and answered, server-wide (one
+    /// connection holds at most a quarter); a request that cannot get its share in time
+    /// is RESOURCE_EXHAUSTED. The default keeps RSS near
+    /// 1 GiB: messages buffer at up to twice their size, and the catalog and running
+    /// checks need the rest.
+    #[arg(long, value_name = "MIB", default_value_t = service::DEFAULT_MEMORY_BUDGET_BYTES / (1024 * 1024))]
+    pub memory_budget: usize,
+    /// Documents from this many bytes up are heavy and also need a slot of a smaller
+    /// pool, so heavy ones never take every check slot and small ones keep their latency.
+    #[arg(long, value_name = "BYTES", default_value_t = service::DEFAULT_HEAVY_DOCUMENT_BYTES)]
+    pub heavy_document_bytes: usize,
+    /// Heavy documents checked at once [default: a quarter of --max-concurrency, at least
+    /// 1]; each may need some 20 times its size in memory while checked.
+    #[arg(long, value_name = "N")]
+    pub heavy_concurrency: Option<usize>,
+    /// Connections open at once on the gRPC listener; more wait in the listen backlog.
+    /// Below the usual 1024 open-file limit, so a flood of connections cannot starve the
+    /// server of file descriptors.
+    #[arg(long, value_name = "N", default_value_t = service::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Calls open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS):
+    /// enough for a batch client, few enough that one connection cannot open hundreds of
+    /// uploads.
+    #[arg(long, value_name = "N", default_value_t = service::DEFAULT_MAX_CONCURRENT_STREAMS)]
+    pub max_concurrent_streams: u32,
+    /// Seconds a new connection has to finish TLS and send its HTTP/2 preface; long
+    /// enough for a slow network, short enough that silent sockets do not pile up.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_HANDSHAKE_TIMEOUT.as_secs())]
+    pub handshake_timeout: u64,
+    /// Seconds between HTTP/2 keepalive pings (0: none). With --keepalive-timeout a dead
+    /// or silent peer is closed within a minute; a connection from which nothing arrives
+    /// for both together is closed too.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_KEEPALIVE_INTERVAL.as_secs())]
+    pub keepalive_interval: u64,
+    /// Seconds a keepalive ping may go unanswered before the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_KEEPALIVE_TIMEOUT.as_secs())]
+    pub keepalive_timeout: u64,
+    /// Seconds after which a connection is asked to go away (GOAWAY) and the client
+    /// reconnects, so a load balancer can spread long-lived clients again (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub max_connection_age: u64,
+    /// Seconds a Validate request's message has to arrive whole; then
+    /// DEADLINE_EXCEEDED (0: no limit). Uploads held open unfinished cannot hold memory.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_RECEIVE_TIMEOUT.as_secs())]
+    pub receive_timeout: u64,
+    /// Seconds an answer may wait for a client that does not read it (zero flow-control
+    /// window) before the connection is closed (0: for ever).
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_SEND_TIMEOUT.as_secs())]
+    pub send_timeout: u64,
+    /// Connections open at once on the metrics listener (a scraper needs one or two).
+    #[arg(long, value_name = "N", default_value_t = service::DEFAULT_METRICS_MAX_CONNECTIONS)]
+    pub metrics_max_connections: usize,
+    /// Seconds a metrics connection may stay without sending anything (a half-sent
+    /// request header, or idle between scrapes) before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = service::DEFAULT_METRICS_HEADER_TIMEOUT.as_secs())]
+    pub metrics_header_timeout: u64,
+}
+
+/// Seconds as a duration, 0 as `None`.
+fn seconds(value: u64) -> Option<Duration> {
+    (value > 0).then(|| Duration::from_secs(value))
 }
 
 /// A listen address, or `off`.
@@ -141,11 +219,42 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(service::default_concurrency),
         stream_window: args.stream_window,
         shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        allow_partial_reload: args.allow_partial,
+        memory_budget_bytes: args.hardening.memory_budget.saturating_mul(1024 * 1024),
+        heavy_document_bytes: args.hardening.heavy_document_bytes,
+        heavy_concurrency: args.hardening.heavy_concurrency,
+        max_connections: args.hardening.max_connections,
+        max_concurrent_streams: args.hardening.max_concurrent_streams,
+        handshake_timeout: Duration::from_secs(args.hardening.handshake_timeout.max(1)),
+        keepalive_interval: seconds(args.hardening.keepalive_interval),
+        keepalive_timeout: Duration::from_secs(args.hardening.keepalive_timeout.max(1)),
+        max_connection_age: seconds(args.hardening.max_connection_age),
+        receive_timeout: seconds(args.hardening.receive_timeout),
+        send_timeout: seconds(args.hardening.send_timeout),
+        metrics_max_connections: args.hardening.metrics_max_connections,
+        metrics_header_timeout: Duration::from_secs(args.hardening.metrics_header_timeout.max(1)),
         ..ServerConfig::new(Definitions::Load(args.source.options()))
     };
     if config.max_concurrency == 0 || config.stream_window == 0 || config.max_document_bytes == 0 {
         anyhow::bail!(
             "--max-concurrency, --stream-window and --max-document-bytes must be at least 1"
+        );
+    }
+    if config.memory_budget_bytes == 0
+        || config.max_connections == 0
+        || config.max_concurrent_streams == 0
+        || config.metrics_max_connections == 0
+        || config.heavy_concurrency == Some(0)
+    {
+        anyhow::bail!(
+            "--memory-budget, --max-connections, --max-concurrent-streams, \
+             --metrics-max-connections and --heavy-concurrency must be at least 1"
+        );
+    }
+    if config.memory_budget_bytes < service::decoding_limit(config.max_document_bytes) {
+        anyhow::bail!(
+            "--memory-budget must hold at least one document of --max-document-bytes \
+             (and its message framing)"
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{Semaphore, mpsc};
+use prost::Message as _;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
@@ -12,10 +13,12 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::budget::{Budget, Charge, Slots};
 use super::metrics::Metrics;
 use super::oversize::is_transport_too_large;
 use super::request::{self, MAX_REQUEST_ID_BYTES, Refusal, Violation, loggable_id};
 use super::summary::Summary;
+use super::transport::CallState;
 use super::{CheckHook, convert, pb};
 use crate::check::Engine;
 use crate::check::report::Report;
@@ -36,7 +39,8 @@ const INLINE_CHECK_BYTES: usize = 64 * 1024;
 /// definitions they started with.
 pub(crate) struct Shared {
     engine: RwLock<Option<Engine>>,
-    permits: Arc<Semaphore>,
+    slots: Slots,
+    budget: Budget,
     metrics: Arc<Metrics>,
     summary: Summary,
     stream_window: usize,
@@ -55,9 +59,11 @@ struct Checked {
 }
 
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         metrics: Arc<Metrics>,
-        max_concurrency: usize,
+        slots: Slots,
+        budget: Budget,
         stream_window: usize,
         request_timeout: Option<Duration>,
         hook: Option<CheckHook>,
@@ -66,7 +72,8 @@ impl Shared {
         Self {
             engine: RwLock::new(None),
             request_timeout,
-            permits: Arc::new(Semaphore::new(max_concurrency)),
+            slots,
+            budget,
             metrics,
             summary: Summary::default(),
             stream_window,
@@ -126,28 +133,30 @@ impl Shared {
 
     /// Checks one document within the concurrency limit and the deadline: a small one on
     /// this async worker, a larger one on the blocking pool (see [`INLINE_CHECK_BYTES`]).
+    ///
+    /// `charge` is the call's share of the memory budget: the transport has charged the
+    /// request's bytes to it (a stream item's are charged here); the answer's bytes are
+    /// added before it is returned, and the charge goes back when the caller drops it
+    /// after the answer is sent.
     async fn check(
         self: &Arc<Self>,
         engine: Engine,
         request: pb::ValidateRequest,
         prefix: &str,
         deadline: Option<Instant>,
+        charge: &Charge,
     ) -> Result<Checked, Refusal> {
         let _in_flight = self.metrics.track();
         let prepared = request::prepare(request, &engine, prefix)?;
-        let acquire = self.permits.clone().acquire_owned();
-        let permit = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, acquire)
-                .await
-                .map_err(|_| Refusal::deadline())?,
-            None => acquire.await,
-        }
-        .map_err(|_| Refusal::unavailable("the server is shutting down"))?;
+        let size = prepared.document.len() + prepared.frame.as_ref().map_or(0, |f| f.len());
+        let permit = self
+            .slots
+            .acquire(size, deadline)
+            .await
+            .map_err(Refusal::from_exhausted)?;
         let hook = self.hook.clone();
         let catalog_engine = engine.clone();
-        let inline = hook.is_none()
-            && prepared.document.len() + prepared.frame.as_ref().map_or(0, |f| f.len())
-                <= INLINE_CHECK_BYTES;
+        let inline = hook.is_none() && size <= INLINE_CHECK_BYTES;
         let work = move || {
             let _permit = permit;
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -184,9 +193,15 @@ impl Shared {
         };
         match joined {
             Ok(Some(Ok(checked))) => {
-                let catalog = &catalog_engine.definitions().catalog;
-                self.metrics.record_report(catalog, &checked.report);
-                self.summary.record(catalog, &checked.report);
+                // The answer counts against the budget until it is sent: a client that
+                // does not read cannot make the server hold answers beyond it.
+                charge
+                    .take(checked.message.encoded_len(), deadline)
+                    .await
+                    .map_err(Refusal::from_exhausted)?;
+                let definitions = catalog_engine.definitions();
+                self.metrics.record_report(definitions, &checked.report);
+                self.summary.record(definitions, &checked.report);
                 Ok(checked)
             }
             Ok(Some(Err(error))) => Err(Refusal::from_engine(&error, prefix)),
@@ -251,8 +266,10 @@ impl Shared {
         engine: Engine,
         item: pb::ValidateStreamRequest,
         deadline: Option<Instant>,
-    ) -> pb::ValidateStreamResponse {
+        share: Option<Budget>,
+    ) -> (pb::ValidateStreamResponse, Charge) {
         let started = Instant::now();
+        let charge = self.budget.charge_within(share.as_ref());
         let pb::ValidateStreamRequest {
             request_id,
             request,
@@ -267,7 +284,16 @@ impl Shared {
             match request {
                 Some(request) => {
                     let deadline = self.deadline(deadline);
-                    self.check(engine, request, "request.", deadline).await
+                    // The item is in memory already; its share is taken now, and waits
+                    // (within the deadline) when the server is full.
+                    let size = request.document.len() + request.frame.as_ref().map_or(0, Vec::len);
+                    match charge.take(size, deadline).await {
+                        Ok(()) => {
+                            self.check(engine, request, "request.", deadline, &charge)
+                                .await
+                        }
+                        Err(error) => Err(Refusal::from_exhausted(error)),
+                    }
                 }
                 None => Err(Refusal::bad_request(vec![Violation {
                     field: "request".into(),
@@ -292,11 +318,14 @@ impl Shared {
                 0,
             ),
         };
-        pb::ValidateStreamResponse {
-            request_id,
-            result: Some(result),
-            duration_micros,
-        }
+        (
+            pb::ValidateStreamResponse {
+                request_id,
+                result: Some(result),
+                duration_micros,
+            },
+            charge,
+        )
     }
 }
 
@@ -306,7 +335,7 @@ fn micros(d: Duration) -> u64 {
 
 /// A stream item on its way: its check, or the end of the stream with a status.
 enum Pending {
-    Item(JoinHandle<pb::ValidateStreamResponse>),
+    Item(JoinHandle<(pb::ValidateStreamResponse, Charge)>),
     End(Status),
 }
 
@@ -335,16 +364,23 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         let started = Instant::now();
         let deadline = self.shared.deadline(request::deadline(request.metadata()));
         let request_id = self.shared.request_id(request.metadata());
+        let call = request.extensions().get::<CallState>().cloned();
+        let charge = call
+            .as_ref()
+            .map_or_else(|| self.shared.budget.charge(), |c| c.charge.clone());
         let outcome = match self.shared.engine() {
             Ok(engine) => {
                 self.shared
-                    .check(engine, request.into_inner(), "", deadline)
+                    .check(engine, request.into_inner(), "", deadline, &charge)
                     .await
             }
             Err(refusal) => Err(refusal),
         };
         self.shared
             .finish("Validate", &request_id, started, &outcome);
+        if let Some(call) = &call {
+            call.counted.store(true, Ordering::Relaxed);
+        }
         let mut response = match outcome {
             Ok(checked) => Response::new(pb::ValidateResponse {
                 duration_micros: micros(checked.took),
@@ -364,13 +400,19 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         Ok(response)
     }
 
-    type ValidateStreamStream = ReceiverStream<Result<pb::ValidateStreamResponse, Status>>;
+    type ValidateStreamStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::ValidateStreamResponse, Status>> + Send>,
+    >;
 
     async fn validate_stream(
         &self,
         request: Request<Streaming<pb::ValidateStreamRequest>>,
     ) -> Result<Response<Self::ValidateStreamStream>, Status> {
         let deadline = request::deadline(request.metadata());
+        let share = request
+            .extensions()
+            .get::<CallState>()
+            .and_then(|c| c.share.clone());
         let engine = self.definitions()?;
         let shared = self.shared.clone();
         let window = shared.stream_window;
@@ -401,6 +443,7 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
                             engine.clone(),
                             item,
                             deadline,
+                            share.clone(),
                         ));
                         if pending_tx.send(Pending::Item(task)).await.is_err() {
                             break;
@@ -413,6 +456,14 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
                         } else {
                             status
                         };
+                        if matches!(
+                            status.code(),
+                            tonic::Code::InvalidArgument | tonic::Code::ResourceExhausted
+                        ) {
+                            shared
+                                .metrics
+                                .record_refusal(super::request::code_label(status.code()));
+                        }
                         let _ = pending_tx.send(Pending::End(status)).await;
                         break;
                     }
@@ -421,19 +472,23 @@ impl pb::conformance_service_server::ConformanceService for Conformance {
         });
         tokio::spawn(async move {
             while let Some(pending) = pending_rx.recv().await {
-                let message = match pending {
-                    Pending::Item(task) => task
-                        .await
-                        .map_err(|_| Status::internal("a check failed unexpectedly")),
-                    Pending::End(status) => Err(status),
+                let (message, charge) = match pending {
+                    Pending::Item(task) => match task.await {
+                        Ok((message, charge)) => (Ok(message), Some(charge)),
+                        Err(_) => (Err(Status::internal("a check failed unexpectedly")), None),
+                    },
+                    Pending::End(status) => (Err(status), None),
                 };
                 let end = message.is_err();
-                if out_tx.send(message).await.is_err() || end {
+                if out_tx.send((message, charge)).await.is_err() || end {
                     break;
                 }
             }
         });
-        Ok(Response::new(ReceiverStream::new(out_rx)))
+        // Each answer's share of the budget goes back when the transport takes it.
+        let answers =
+            tokio_stream::StreamExt::map(ReceiverStream::new(out_rx), |(message, _charge)| message);
+        Ok(Response::new(Box::pin(answers)))
     }
 
     async fn list_structures(

@@ -1,8 +1,10 @@
 //! Prometheus metrics of one server, and the `/metrics` HTTP endpoint.
 //!
 //! Labels are bounded and never hold personal data or free text: a structure OID only when
-//! the catalog has it, a service task only when it is a short numeric code, verdicts,
-//! severities, gRPC codes and the engine's rule ids.
+//! the catalog has it, a service task only when it is a code of the loaded service task
+//! classification (1.2.246.537.6.1221), verdicts, severities, gRPC codes and the engine's
+//! rule ids. Anything else a client sends is counted as `other`, so no client can add
+//! series.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use prometheus::{
 use tokio::net::TcpListener;
 
 use crate::check::report::Report;
+use crate::definitions::Definitions;
 use crate::definitions::catalog::Catalog;
 
 /// Label value for a missing value.
@@ -93,11 +96,12 @@ impl Metrics {
         let reloads = IntCounterVec::new(
             Opts::new(
                 "rakenne_reload_total",
-                "Reloads of the definitions (SIGHUP or the Admin RPC), by outcome (ok, failed)",
+                "Reloads of the definitions (SIGHUP or the Admin RPC), by outcome (ok, failed, \
+                 refused: partial catalog)",
             ),
             &["outcome"],
         )?;
-        for outcome in ["ok", "failed"] {
+        for outcome in ["ok", "failed", "refused"] {
             reloads.with_label_values(&[outcome]);
         }
         let start = Gauge::new(
@@ -142,10 +146,8 @@ impl Metrics {
     }
 
     /// Counts a reload of the definitions.
-    pub fn record_reload(&self, ok: bool) {
-        self.reloads
-            .with_label_values(&[if ok { "ok" } else { "failed" }])
-            .inc();
+    pub fn record_reload(&self, outcome: Outcome) {
+        self.reloads.with_label_values(&[outcome.label()]).inc();
     }
 
     pub fn set_ready(&self, ready: bool) {
@@ -162,9 +164,12 @@ impl Metrics {
         InFlight(self.clone())
     }
 
-    pub fn record_report(&self, catalog: &Catalog, report: &Report) {
-        let structure = structure_label(catalog, report.structure.as_ref().map(|s| s.oid.as_str()));
-        let task = service_task_label(report.document.service_task.as_deref());
+    pub fn record_report(&self, definitions: &Definitions, report: &Report) {
+        let structure = structure_label(
+            &definitions.catalog,
+            report.structure.as_ref().map(|s| s.oid.as_str()),
+        );
+        let task = service_task_label(definitions, report.document.service_task.as_deref());
         self.documents
             .with_label_values(&[structure, task, report.verdict.as_str()])
             .inc();
@@ -196,6 +201,27 @@ impl Metrics {
     }
 }
 
+/// How a reload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The new catalog is in place.
+    Ok,
+    /// The definitions did not load.
+    Failed,
+    /// They loaded only in part, and a partial reload was not allowed.
+    Refused,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 /// Decrements the in-flight gauge when dropped.
 pub(crate) struct InFlight(Arc<Metrics>);
 
@@ -214,17 +240,24 @@ pub(crate) fn structure_label<'a>(catalog: &Catalog, oid: Option<&'a str>) -> &'
     }
 }
 
-/// The service task when it is a short numeric code (classification 1.2.246.537.6.1221).
-pub(crate) fn service_task_label(task: Option<&str>) -> &str {
+/// The classification of service tasks (palvelutehtävä); only its codes are labels.
+pub(crate) const SERVICE_TASK_CLASSIFICATION: &str = "1.2.246.537.6.1221";
+
+/// The service task when it is a code of the loaded service task classification.
+pub(crate) fn service_task_label<'a>(definitions: &Definitions, task: Option<&'a str>) -> &'a str {
     match task {
         None => NONE,
-        Some(task) if is_short_code(task) => task,
+        Some(task) if is_service_task(definitions, task) => task,
         Some(_) => OTHER,
     }
 }
 
-pub(crate) fn is_short_code(value: &str) -> bool {
-    (1..=6).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
+/// Whether `task` is a code of the loaded service task classification.
+pub(crate) fn is_service_task(definitions: &Definitions, task: &str) -> bool {
+    definitions
+        .classifications
+        .get(SERVICE_TASK_CLASSIFICATION)
+        .is_some_and(|c| c.code(task).is_some())
 }
 
 /// The engine's rule ids are fixed names; anything else is not a label.
@@ -236,9 +269,11 @@ fn rule_label(rule: &str) -> &str {
     if fits { rule } else { OTHER }
 }
 
-/// Serves `GET /metrics` until `shutdown` completes.
+/// Serves `GET /metrics` until `shutdown` completes, within the connection bounds of
+/// `limits` (see [`super::transport::BoundedListener`]).
 pub(crate) async fn serve_http(
     listener: TcpListener,
+    limits: super::transport::TransportLimits,
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -254,9 +289,12 @@ pub(crate) async fn serve_http(
             }
         }),
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        super::transport::BoundedListener::new(listener, limits),
+        app,
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[cfg(test)]
@@ -265,10 +303,20 @@ mod tests {
 
     #[test]
     fn labels_are_bounded() {
-        assert_eq!(service_task_label(Some("10")), "10");
-        assert_eq!(service_task_label(Some("Matti Meikäläinen")), "other");
-        assert_eq!(service_task_label(Some("1234567")), "other");
-        assert_eq!(service_task_label(None), "none");
+        let definitions = Definitions::embedded().unwrap();
+        let known = definitions
+            .classifications
+            .get(SERVICE_TASK_CLASSIFICATION)
+            .and_then(|c| c.codes().first())
+            .map(|c| c.code.clone())
+            .expect("the embedded service task classification has codes");
+        assert_eq!(service_task_label(&definitions, Some(&known)), known);
+        assert_eq!(
+            service_task_label(&definitions, Some("Matti Meikäläinen")),
+            "other"
+        );
+        assert_eq!(service_task_label(&definitions, Some("987654")), "other");
+        assert_eq!(service_task_label(&definitions, None), "none");
         assert_eq!(rule_label("content.required"), "content.required");
         assert_eq!(rule_label("Content Required"), "other");
     }

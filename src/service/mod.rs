@@ -29,6 +29,8 @@
 //! [`Report`]: crate::check::report::Report
 
 mod admin;
+pub mod budget;
+pub mod codec;
 mod convert;
 mod handler;
 mod metrics;
@@ -36,6 +38,7 @@ mod oversize;
 mod request;
 mod rules;
 mod summary;
+mod transport;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,7 +47,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
 use crate::check::{Engine, Limits};
@@ -74,6 +76,33 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 /// client sets no shorter deadline: 30 s.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default memory budget: 256 MiB of documents being received, checked and answered.
+/// With the decoder's buffer growth (up to twice a message), the catalog (about 150 MiB)
+/// and the working memory of the checks running (bounded by the heavy-document pool),
+/// this keeps a server under about 1 GiB of RSS.
+pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 256 * 1024 * 1024;
+
+/// Documents from this size up are heavy and take a slot of the smaller heavy pool: 1 MiB.
+pub const DEFAULT_HEAVY_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// The default bounds of the transport; see [`ServerConfig`] for what each one is for.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 32;
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+pub const DEFAULT_RECEIVE_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_METRICS_MAX_CONNECTIONS: usize = 32;
+pub const DEFAULT_METRICS_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The transport's decoding limit for a document limit: a little above it, so that a
+/// document (with its frame) somewhat over the limit is read and refused with details,
+/// while anything far over is refused from its length prefix, before it is read.
+pub fn decoding_limit(max_document_bytes: usize) -> usize {
+    max_document_bytes.saturating_add((max_document_bytes / 8).max(1024 * 1024))
+}
+
 /// Called on the blocking thread just before each check; lets tests hold a check in
 /// flight. Not for production use.
 #[doc(hidden)]
@@ -94,8 +123,8 @@ pub enum DefinitionsSource {
 pub struct ServerConfig {
     pub definitions: DefinitionsSource,
     /// The largest document (and frame) accepted, in bytes; larger ones are refused with
-    /// RESOURCE_EXHAUSTED. The transport refuses messages over twice this plus 1 MiB
-    /// before reading them.
+    /// RESOURCE_EXHAUSTED. The transport refuses messages over [`decoding_limit`] (this
+    /// plus an eighth, at least 1 MiB) before reading them.
     pub max_document_bytes: usize,
     /// Maximum element nesting of a document (and frame, and XML display form).
     pub max_xml_depth: usize,
@@ -120,6 +149,42 @@ pub struct ServerConfig {
     /// Reload the definitions on SIGHUP (Unix). Installs a SIGHUP handler for the whole
     /// process when `serve` starts, so it is off unless asked for.
     pub reload_on_sighup: bool,
+    /// Accept a reload whose catalog is partial (files failed, or structures of the
+    /// running catalog missing); otherwise such a reload is refused and the old catalog
+    /// stays.
+    pub allow_partial_reload: bool,
+    /// Bytes of documents being received, checked and answered, server-wide; a request
+    /// that cannot get its share within its deadline (or the receive timeout) is refused
+    /// with RESOURCE_EXHAUSTED.
+    pub memory_budget_bytes: usize,
+    /// Documents (with their frame) from this size up are heavy: they take a slot of the
+    /// heavy pool as well, so they never occupy every check slot.
+    pub heavy_document_bytes: usize,
+    /// Slots of the heavy pool (`None`: a quarter of `max_concurrency`, at least 1).
+    pub heavy_concurrency: Option<usize>,
+    /// Connections open at once on the gRPC listener; more wait in the backlog.
+    pub max_connections: usize,
+    /// HTTP/2 streams (calls) open at once on one connection (advertised in SETTINGS).
+    pub max_concurrent_streams: u32,
+    /// Time a new connection has for its TLS handshake and HTTP/2 preface.
+    pub handshake_timeout: Duration,
+    /// Interval of HTTP/2 keepalive pings (`None`: none, and no idle timeout).
+    pub keepalive_interval: Option<Duration>,
+    /// Time a ping may go unanswered before the connection is closed.
+    pub keepalive_timeout: Duration,
+    /// Connections older than this are asked to go away (GOAWAY), so clients reconnect
+    /// and a load balancer can spread them again (`None`: never).
+    pub max_connection_age: Option<Duration>,
+    /// Time a Validate request's message has to arrive whole (`None`: no limit).
+    pub receive_timeout: Option<Duration>,
+    /// Time an answer may wait for a client that does not read before its connection is
+    /// closed (`None`: for ever).
+    pub send_timeout: Option<Duration>,
+    /// Connections open at once on the metrics listener.
+    pub metrics_max_connections: usize,
+    /// Time a metrics connection may stay without sending anything (a request header
+    /// sent half, or idle between scrapes).
+    pub metrics_header_timeout: Duration,
     #[doc(hidden)]
     pub check_hook: Option<CheckHook>,
 }
@@ -138,6 +203,20 @@ impl std::fmt::Debug for ServerConfig {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("tls", &self.tls)
             .field("reload_on_sighup", &self.reload_on_sighup)
+            .field("allow_partial_reload", &self.allow_partial_reload)
+            .field("memory_budget_bytes", &self.memory_budget_bytes)
+            .field("heavy_document_bytes", &self.heavy_document_bytes)
+            .field("heavy_concurrency", &self.heavy_concurrency)
+            .field("max_connections", &self.max_connections)
+            .field("max_concurrent_streams", &self.max_concurrent_streams)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("keepalive_interval", &self.keepalive_interval)
+            .field("keepalive_timeout", &self.keepalive_timeout)
+            .field("max_connection_age", &self.max_connection_age)
+            .field("receive_timeout", &self.receive_timeout)
+            .field("send_timeout", &self.send_timeout)
+            .field("metrics_max_connections", &self.metrics_max_connections)
+            .field("metrics_header_timeout", &self.metrics_header_timeout)
             .field("check_hook", &self.check_hook.is_some())
             .finish()
     }
@@ -161,7 +240,60 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             tls: None,
             reload_on_sighup: false,
+            allow_partial_reload: false,
+            memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
+            heavy_document_bytes: DEFAULT_HEAVY_DOCUMENT_BYTES,
+            heavy_concurrency: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            keepalive_interval: Some(DEFAULT_KEEPALIVE_INTERVAL),
+            keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
+            max_connection_age: None,
+            receive_timeout: Some(DEFAULT_RECEIVE_TIMEOUT),
+            send_timeout: Some(DEFAULT_SEND_TIMEOUT),
+            metrics_max_connections: DEFAULT_METRICS_MAX_CONNECTIONS,
+            metrics_header_timeout: DEFAULT_METRICS_HEADER_TIMEOUT,
             check_hook: None,
+        }
+    }
+
+    /// The heavy pool's size.
+    pub fn heavy_slots(&self) -> usize {
+        self.heavy_concurrency
+            .unwrap_or(self.max_concurrency / 4)
+            .max(1)
+    }
+
+    /// The bounds of the gRPC listener's connections.
+    fn transport_limits(&self) -> transport::TransportLimits {
+        transport::TransportLimits {
+            max_connections: self.max_connections.max(1),
+            handshake_timeout: self.handshake_timeout,
+            // A live client answers the keepalive pings; nothing at all for longer than
+            // an interval and a timeout (or a handshake) means a dead or silent peer.
+            idle_timeout: self
+                .keepalive_interval
+                .map(|interval| (interval + self.keepalive_timeout).max(self.handshake_timeout)),
+            send_timeout: self.send_timeout,
+            // One connection may hold a quarter of the budget (at least one document):
+            // a single client on one connection cannot take it all.
+            connection_share: Some(
+                (self.memory_budget_bytes / 4)
+                    .max(decoding_limit(self.max_document_bytes.max(1)))
+                    .min(self.memory_budget_bytes.max(1)),
+            ),
+        }
+    }
+
+    /// The bounds of the metrics listener's connections.
+    fn metrics_limits(&self) -> transport::TransportLimits {
+        transport::TransportLimits {
+            max_connections: self.metrics_max_connections.max(1),
+            handshake_timeout: self.metrics_header_timeout,
+            idle_timeout: Some(self.metrics_header_timeout),
+            send_timeout: None,
+            connection_share: None,
         }
     }
 
@@ -200,10 +332,11 @@ impl std::fmt::Debug for TlsConfig {
 }
 
 impl TlsConfig {
-    fn server_config(&self) -> tonic::transport::ServerTlsConfig {
+    fn server_config(&self, handshake_timeout: Duration) -> tonic::transport::ServerTlsConfig {
         use tonic::transport::{Certificate, Identity, ServerTlsConfig};
-        let mut config =
-            ServerTlsConfig::new().identity(Identity::from_pem(&self.cert_pem, &self.key_pem));
+        let mut config = ServerTlsConfig::new()
+            .identity(Identity::from_pem(&self.cert_pem, &self.key_pem))
+            .timeout(handshake_timeout);
         if let Some(ca) = &self.client_ca_pem {
             config = config
                 .client_ca_root(Certificate::from_pem(ca))
@@ -253,9 +386,15 @@ pub async fn serve(
     let registry = Arc::new(Metrics::new(start_time)?);
     let max_document_bytes = config.max_document_bytes.max(1);
     let limits = config.limits();
+    let budget = budget::Budget::new(config.memory_budget_bytes);
     let shared = Arc::new(Shared::new(
         registry.clone(),
-        config.max_concurrency.max(1),
+        budget::Slots::new(
+            config.max_concurrency.max(1),
+            config.heavy_slots(),
+            config.heavy_document_bytes,
+        ),
+        budget.clone(),
         config.stream_window.max(1),
         config.request_timeout,
         config.check_hook.clone(),
@@ -266,6 +405,7 @@ pub async fn serve(
         limits,
         shared.clone(),
         registry.clone(),
+        config.allow_partial_reload,
     ));
     // Installed before anything slow, so a SIGHUP during start-up is not fatal.
     let mut sighup = if config.reload_on_sighup {
@@ -290,19 +430,28 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     // Over the limit but under this, a document is read and refused by us with details.
-    let decoding_limit = max_document_bytes
-        .saturating_mul(2)
-        .saturating_add(1024 * 1024);
-    let conformance = oversize::Oversize(
-        ConformanceServiceServer::new(Conformance::new(shared.clone()))
-            .max_decoding_message_size(decoding_limit),
-    );
+    let decoding_limit = decoding_limit(max_document_bytes);
+    let conformance = transport::Guarded {
+        inner: oversize::Oversize(
+            ConformanceServiceServer::new(Conformance::new(shared.clone()))
+                .max_decoding_message_size(decoding_limit),
+        ),
+        budget,
+        metrics: registry.clone(),
+        receive_timeout: config.receive_timeout,
+    };
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let grpc_addr = grpc.local_addr()?;
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder()
+        .max_concurrent_streams(config.max_concurrent_streams.max(1))
+        .http2_keepalive_interval(config.keepalive_interval)
+        .http2_keepalive_timeout(Some(config.keepalive_timeout));
+    if let Some(age) = config.max_connection_age {
+        builder = builder.max_connection_age(age);
+    }
     if let Some(tls) = &config.tls {
-        builder = builder.tls_config(tls.server_config())?;
+        builder = builder.tls_config(tls.server_config(config.handshake_timeout))?;
     }
     let router = builder
         .add_service(health_service)
@@ -313,7 +462,7 @@ pub async fn serve(
             reloader.clone(),
         )));
     let mut grpc_task = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpIncoming::from(grpc).with_nodelay(Some(true)),
+        transport::incoming(grpc, config.transport_limits()),
         stopped(stop_rx.clone()),
     ));
     let metrics_addr: Option<SocketAddr> = match &metrics {
@@ -323,6 +472,7 @@ pub async fn serve(
     let mut metrics_task = metrics.map(|listener| {
         tokio::spawn(metrics::serve_http(
             listener,
+            config.metrics_limits(),
             registry.clone(),
             stopped(stop_rx),
         ))
@@ -400,7 +550,7 @@ pub async fn serve(
                 Some(()) = admin::next_signal(&mut sighup) => {
                     tracing::info!(signal = "SIGHUP", "signal received: reloading definitions");
                     // Outcome logged and counted by the reloader.
-                    let _ = reloader.reload().await;
+                    let _ = reloader.reload(false).await;
                 }
             }
         }

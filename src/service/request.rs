@@ -91,6 +91,16 @@ impl Refusal {
         Self::new(Code::Unavailable, message)
     }
 
+    /// A share of the server's resources that could not be had.
+    pub fn from_exhausted(error: crate::service::budget::Exhausted) -> Self {
+        use crate::service::budget::Exhausted;
+        match error {
+            Exhausted::Budget => Self::new(Code::ResourceExhausted, error.to_string()),
+            Exhausted::Deadline => Self::deadline(),
+            Exhausted::Closed => Self::unavailable("the server is shutting down"),
+        }
+    }
+
     pub fn internal(message: &str) -> Self {
         Self::new(Code::Internal, message)
     }

@@ -4,13 +4,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
-use super::metrics::is_short_code;
+use super::metrics::is_service_task;
 use super::pb;
 use crate::check::report::{Report, Verdict};
-use crate::definitions::catalog::Catalog;
+use crate::definitions::Definitions;
 
-/// Distinct custodians counted separately; the rest are counted as `other`.
-const MAX_CUSTODIANS: usize = 10_000;
+/// Distinct custodians counted separately; the rest are counted as `other`. Custodian
+/// OIDs are not in the definitions, so any well-formed OID is taken until this many are
+/// known: the table (and a `GetConformanceSummary` answer) stays bounded, at most this
+/// many custodians times the structures and service tasks actually seen.
+const MAX_CUSTODIANS: usize = 1_000;
 const OTHER: &str = "other";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,15 +52,15 @@ fn is_oid(value: &str) -> bool {
 }
 
 impl Summary {
-    pub fn record(&self, catalog: &Catalog, report: &Report) {
+    pub fn record(&self, definitions: &Definitions, report: &Report) {
         let structure = match &report.structure {
-            Some(s) if catalog.get(&s.oid).is_some() => s.oid.clone(),
+            Some(s) if definitions.catalog.get(&s.oid).is_some() => s.oid.clone(),
             Some(_) => OTHER.to_string(),
             None => String::new(),
         };
         let service_task = match report.document.service_task.as_deref() {
             None => String::new(),
-            Some(task) if is_short_code(task) => task.to_string(),
+            Some(task) if is_service_task(definitions, task) => task.to_string(),
             Some(_) => OTHER.to_string(),
         };
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
@@ -128,5 +131,62 @@ fn counts(c: &[u64; 4]) -> pb::VerdictCounts {
         own_template: c[2],
         unreadable: c[3],
         documents: c.iter().sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::report::DocumentFacts;
+
+    fn report(task: &str, custodian: &str) -> Report {
+        Report {
+            verdict: Verdict::OwnTemplate,
+            structure: None,
+            findings: Vec::new(),
+            findings_omitted: 0,
+            fields: Vec::new(),
+            coverage: None,
+            nearest: Vec::new(),
+            document: DocumentFacts {
+                format: "cda",
+                service_task: Some(task.to_string()),
+                phase: None,
+                custodian: Some(custodian.to_string()),
+            },
+        }
+    }
+
+    #[test]
+    fn random_codes_and_custodians_stay_bounded() {
+        let definitions = Definitions::embedded().unwrap();
+        let summary = Summary::default();
+        for i in 0..(MAX_CUSTODIANS + 500) {
+            summary.record(
+                &definitions,
+                &report(
+                    &(i * 7919 % 1_000_000).to_string(),
+                    &format!("1.2.246.10.{i}"),
+                ),
+            );
+        }
+        let rows = summary.snapshot(true, 0).rows;
+        // Every service task but the loaded codes is `other`; custodians past the cap
+        // are summed as `other`.
+        assert!(rows.len() <= MAX_CUSTODIANS + 1 + 4 * (MAX_CUSTODIANS + 1));
+        assert!(rows.iter().any(|r| r.custodian_oid == OTHER));
+        let custodians: HashSet<_> = rows.iter().map(|r| r.custodian_oid.as_str()).collect();
+        assert_eq!(custodians.len(), MAX_CUSTODIANS + 1);
+        assert!(
+            rows.iter()
+                .all(|r| ["other", "10", "15", "20", "24"].contains(&r.service_task.as_str()))
+        );
+        assert_eq!(
+            summary.snapshot(false, 0).rows.len(),
+            rows.iter()
+                .map(|r| r.service_task.as_str())
+                .collect::<HashSet<_>>()
+                .len()
+        );
     }
 }
