@@ -370,6 +370,8 @@ pub async fn serve(
         }
     };
 
+    // Only a server that was SERVING can be in someone's rotation, so only it drains.
+    let was_ready = definitions.is_some();
     if let Some(definitions) = definitions {
         let catalog = &definitions.catalog;
         registry.set_catalog(catalog.len(), &catalog.version());
@@ -423,7 +425,7 @@ pub async fn serve(
     health
         .set_service_status("", ServingStatus::NotServing)
         .await;
-    if !config.drain_delay.is_zero() {
+    if was_ready && !config.drain_delay.is_zero() {
         tracing::info!(
             drain_delay_ms = config.drain_delay.as_millis() as u64,
             "draining: NOT_SERVING, still accepting until the drain delay is over"
