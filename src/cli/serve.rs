@@ -64,6 +64,13 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGTERM or SIGINT.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Seconds between SIGTERM or SIGINT and closing the listener: health turns
+    /// NOT_SERVING at once but connections and requests are still served, so a load
+    /// balancer's health check takes the server out of rotation first. Behind one, set it
+    /// above the balancer's detection time (check interval × failures); 0 (alone, or when
+    /// the orchestrator removes the endpoint itself): close at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    pub drain_delay: f64,
     /// Accept a reload (SIGHUP or ReloadDefinitions) whose catalog is partial: structure
     /// files that fail are left out and structures may be lost. Off: such a reload is
     /// refused and the running catalog stays.
@@ -205,6 +212,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !(args.request_timeout.is_finite() && args.request_timeout >= 0.0) {
         anyhow::bail!("--request-timeout must be a number of seconds, 0 or more");
     }
+    if !(args.drain_delay.is_finite() && (0.0..=3600.0).contains(&args.drain_delay)) {
+        anyhow::bail!("--drain-delay must be a number of seconds from 0 to 3600");
+    }
     let config = ServerConfig {
         max_document_bytes: args.limits.max_document_bytes,
         max_xml_depth: args.limits.max_xml_depth,
@@ -233,6 +243,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         send_timeout: seconds(args.hardening.send_timeout),
         metrics_max_connections: args.hardening.metrics_max_connections,
         metrics_header_timeout: Duration::from_secs(args.hardening.metrics_header_timeout.max(1)),
+        drain_delay: Duration::from_secs_f64(args.drain_delay),
         ..ServerConfig::new(Definitions::Load(args.source.options()))
     };
     if config.max_concurrency == 0 || config.stream_window == 0 || config.max_document_bytes == 0 {

@@ -144,6 +144,11 @@ pub struct ServerConfig {
     pub stream_window: usize,
     /// How long shutdown waits for requests in flight before giving up on them.
     pub shutdown_grace: Duration,
+    /// Time between readiness turning NOT_SERVING (the shutdown signal) and the listener
+    /// closing: new connections and requests are still served meanwhile, so a load
+    /// balancer that health-checks this server has time to take it out of rotation before
+    /// anything is refused. Zero: close at once.
+    pub drain_delay: Duration,
     /// TLS (and client authentication) on the gRPC listener; `None`: plain HTTP/2.
     pub tls: Option<TlsConfig>,
     /// Reload the definitions on SIGHUP (Unix). Installs a SIGHUP handler for the whole
@@ -201,6 +206,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_concurrency", &self.max_concurrency)
             .field("stream_window", &self.stream_window)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("drain_delay", &self.drain_delay)
             .field("tls", &self.tls)
             .field("reload_on_sighup", &self.reload_on_sighup)
             .field("allow_partial_reload", &self.allow_partial_reload)
@@ -225,7 +231,7 @@ impl std::fmt::Debug for ServerConfig {
 impl ServerConfig {
     /// Defaults: 16 MiB documents, XML depth 256, JSON depth 64, 1000 findings, 30 s per
     /// document, two checks per core, a stream window of 8, 30 s of grace at shutdown, no
-    /// TLS, no SIGHUP handler.
+    /// drain delay, no TLS, no SIGHUP handler.
     pub fn new(definitions: DefinitionsSource) -> Self {
         let limits = Limits::default();
         Self {
@@ -238,6 +244,7 @@ impl ServerConfig {
             max_concurrency: default_concurrency(),
             stream_window: 8,
             shutdown_grace: Duration::from_secs(30),
+            drain_delay: Duration::ZERO,
             tls: None,
             reload_on_sighup: false,
             allow_partial_reload: false,
@@ -369,8 +376,9 @@ pub enum ServeError {
 }
 
 /// Runs the service on `grpc` (and `/metrics` on `metrics`, if given) until `shutdown`
-/// completes, then stops accepting connections and lets requests in flight finish (for at
-/// most [`ServerConfig::shutdown_grace`]).
+/// completes, then turns health NOT_SERVING, keeps serving for
+/// [`ServerConfig::drain_delay`], stops accepting connections and lets requests in flight
+/// finish (for at most [`ServerConfig::shutdown_grace`]).
 ///
 /// The listeners are bound by the caller, so tests can bind `127.0.0.1:0`. Logs through
 /// `tracing`: `listening` at once, `ready` (with the start-up time) when the definitions
@@ -513,6 +521,8 @@ pub async fn serve(
         }
     };
 
+    // Only a server that was SERVING can be in someone's rotation, so only it drains.
+    let was_ready = definitions.is_some();
     if let Some(definitions) = definitions {
         let catalog = &definitions.catalog;
         registry.set_catalog(catalog.len(), &catalog.version());
@@ -556,10 +566,9 @@ pub async fn serve(
         }
     }
 
-    tracing::info!(
-        in_flight = registry.in_flight(),
-        "shutting down: no new connections, finishing requests in flight"
-    );
+    // Readiness goes first, while the listener still accepts: a load balancer probing
+    // health takes this server out of rotation during the drain delay, so no client is
+    // refused a connection.
     registry.set_ready(false);
     health
         .set_not_serving::<ConformanceServiceServer<Conformance>>()
@@ -567,6 +576,23 @@ pub async fn serve(
     health
         .set_service_status("", ServingStatus::NotServing)
         .await;
+    if was_ready && !config.drain_delay.is_zero() {
+        tracing::info!(
+            drain_delay_ms = config.drain_delay.as_millis() as u64,
+            "draining: NOT_SERVING, still accepting until the drain delay is over"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(config.drain_delay) => {}
+            result = &mut grpc_task => {
+                stop(&stop_tx);
+                return finished(result);
+            }
+        }
+    }
+    tracing::info!(
+        in_flight = registry.in_flight(),
+        "shutting down: no new connections, finishing requests in flight"
+    );
     stop(&stop_tx);
     let deadline = tokio::time::Instant::now() + config.shutdown_grace;
     let result = match tokio::time::timeout_at(deadline, &mut grpc_task).await {
