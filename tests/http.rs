@@ -388,6 +388,7 @@ async fn http_api_answers_as_grpc_does() {
     ];
     for (what, answer, request, status) in errors {
         assert_eq!(answer.status, status, "{what}: {:?}", answer.json());
+        assert!(answer.header("x-request-id").is_some(), "{what}");
         conforms(&openapi, "post", "/v1/validate", &answer);
         let grpc = client.validate(request).await.unwrap_err();
         assert_eq!(http_error(&answer), grpc_error(&grpc), "{what}");

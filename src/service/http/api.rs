@@ -116,6 +116,20 @@ pub(super) fn from_status(status: &tonic::Status) -> Response {
     error(http, status.code(), status.message(), &violations)
 }
 
+/// A refusal of the gRPC method, with the request id it logged.
+fn from_refusal(status: &tonic::Status) -> Response {
+    let mut response = from_status(status);
+    if let Some(id) = status
+        .metadata()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    response
+}
+
 /// A gRPC request carrying the caller's `x-request-id`.
 fn grpc_request<T>(message: T, headers: &HeaderMap) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
@@ -354,7 +368,7 @@ pub(super) async fn validate(
         .await
     {
         Ok(response) => from_response(response),
-        Err(status) => from_status(&status),
+        Err(status) => from_refusal(&status),
     }
 }
 
@@ -390,7 +404,7 @@ pub(super) async fn list_structures(
         .await
     {
         Ok(response) => from_response(response),
-        Err(status) => from_status(&status),
+        Err(status) => from_refusal(&status),
     }
 }
 
@@ -407,7 +421,7 @@ pub(super) async fn get_structure(
         .await
     {
         Ok(response) => from_response(response),
-        Err(status) => from_status(&status),
+        Err(status) => from_refusal(&status),
     }
 }
 
@@ -444,7 +458,7 @@ pub(super) async fn summary(
         .await
     {
         Ok(response) => from_response(response),
-        Err(status) => from_status(&status),
+        Err(status) => from_refusal(&status),
     }
 }
 
