@@ -147,13 +147,21 @@ INJECTED = """({
 
 def main():
     os.makedirs(SHOTS, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it closes.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser, ws_url = start_chromium(profile)
         try:
-            run(Cdp(ws_url))
+            cdp = Cdp(ws_url)
+            run(cdp)
+            try:
+                cdp.send("Browser.close")
+                browser.wait(timeout=10)
+            except Exception:  # the connection may close before the answer comes
+                pass
         finally:
-            browser.kill()
-            browser.wait()
+            if browser.poll() is None:
+                browser.kill()
+                browser.wait()
 
 
 def run(cdp):

@@ -277,9 +277,16 @@ fn body_too_large(limit: usize) -> Response {
 /// `POST /v1/validate`.
 pub(super) async fn validate(
     State(state): State<HttpState>,
-    Query(parameters): Query<Vec<(String, String)>>,
+    parameters: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
     request: Request,
 ) -> Response {
+    let Ok(Query(parameters)) = parameters else {
+        return bad_request(vec![violation(
+            "query",
+            "the query string cannot be read",
+            "UNKNOWN_VALUE",
+        )]);
+    };
     let headers = request.headers().clone();
     let mut message = pb::ValidateRequest {
         format: format_of(&headers) as i32,
