@@ -211,6 +211,15 @@ def run(cdp):
     follow_a_finding(cdp, "partly conformant CDA, content finding", "content")
     cdp.screenshot("1-partly-conformant-cda")
 
+    # Keyboard: Enter on a focused finding link moves the view as a click does.
+    cdp.eval("""document.querySelectorAll('#content .current').forEach((n) => n.classList.remove('current'));
+      document.querySelector('#findings button.goto[data-view=content]').focus()""")
+    for kind in ("keyDown", "keyUp"):
+        cdp.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
+                 **({"text": "\r"} if kind == "keyDown" else {}))
+    cdp.wait("document.querySelector('#content .line.current') !== null", "Enter on a finding link")
+    ok("a finding link works from the keyboard")
+
     # From a finding's element to its definition in the structure browser.
     cdp.eval("document.querySelector('#findings button.definition').click()")
     cdp.wait("document.querySelector('#tree .el.target') !== null", "the element's definition")

@@ -169,6 +169,8 @@ function applyLanguage() {
   for (const node of document.querySelectorAll('[data-i18n]')) {
     node.textContent = t(node.dataset.i18n);
   }
+  const file = $('document').files[0];
+  $('picked').textContent = file && !$('paste').value.trim() ? `${t('picked')}: ${file.name}` : '';
   if (state.report) renderReport();
   renderBrowseList();
 }
