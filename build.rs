@@ -9,6 +9,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     embed_sosmeta()?;
     compile_protos()?;
     detect_shared_data();
+    compile_json_mapping()?;
+    Ok(())
+}
+
+/// Writes `OUT_DIR/rakenne.v1.serde.rs`: serde impls of the `rakenne.v1` messages in the
+/// canonical protobuf JSON mapping (lowerCamelCase names, enums by name, 64-bit integers
+/// as strings, bytes in base64), for the HTTP/JSON API. Reads the descriptor set that
+/// `compile_protos` wrote.
+fn compile_json_mapping() -> Result<(), Box<dyn std::error::Error>> {
+    let out = Path::new(&std::env::var("OUT_DIR")?).join("rakenne_descriptor.bin");
+    pbjson_build::Builder::new()
+        .register_descriptors(&std::fs::read(out)?)?
+        .build(&[".rakenne.v1"])?;
     Ok(())
 }
 

@@ -930,13 +930,13 @@ async fn metrics_are_scraped_over_http_without_personal_data() {
     assert_eq!(
         sample(
             &scrape,
-            "rakenne_request_duration_seconds_count{rpc=\"Validate\"}"
+            "rakenne_request_duration_seconds_count{api=\"grpc\",rpc=\"Validate\"}"
         ),
         Some(4.0)
     );
-    assert!(
-        scrape.contains("rakenne_request_duration_seconds_bucket{rpc=\"Validate\",le=\"0.5\"}")
-    );
+    assert!(scrape.contains(
+        "rakenne_request_duration_seconds_bucket{api=\"grpc\",rpc=\"Validate\",le=\"0.5\"}"
+    ));
     assert_eq!(sample(&scrape, "rakenne_requests_in_flight"), Some(0.0));
     for secret in ["Salainen", "Testi", "010101", "Liisa", "vapaa teksti"] {
         assert!(!scrape.contains(secret), "{secret} in the metrics");

@@ -1,5 +1,5 @@
 //! `rakenne serve`: the gRPC service, health, reflection and Prometheus metrics; TLS and
-//! client authentication; reload of the definitions on SIGHUP.
+//! client authentication; reload of the definitions on SIGHUP; the HTTP/JSON API and page.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +31,14 @@ pub struct ServeArgs {
     /// Address of the Prometheus endpoint (GET /metrics), or `off`.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
     pub metrics_listen: Listen,
+    /// Address of the HTTP/JSON API and the page at `/` (port 0: any free port, logged at
+    /// start), or `off`.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub http_listen: Listen,
+    /// Let pages from this origin (e.g. `https://tools.example`, or `*`) call the HTTP API
+    /// from a browser (CORS). Without it, no CORS headers are sent.
+    #[arg(long, value_name = "ORIGIN")]
+    pub http_cors_origin: Option<String>,
     #[command(flatten)]
     pub source: DefinitionsSource,
     /// Log format (one line per request, to stderr); the level comes from RUST_LOG
@@ -285,8 +293,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
+        let http = match args.http_listen.0 {
+            Some(addr) => Some(service::HttpOptions {
+                listener: tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for HTTP"))?,
+                cors_origin: args.http_cors_origin.clone(),
+            }),
+            None => None,
+        };
         let shutdown = shutdown_signal()?;
-        service::serve(config, grpc, metrics, shutdown).await?;
+        service::serve_with_http(config, grpc, metrics, http, shutdown).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::from(EXIT_OK))

@@ -66,13 +66,13 @@ impl Metrics {
         let duration = HistogramVec::new(
             HistogramOpts::new(
                 "rakenne_request_duration_seconds",
-                "Time to answer one document, waiting for a check slot included, by RPC",
+                "Time to answer one document, waiting for a check slot included, by API (grpc, http) and RPC",
             )
             .buckets(vec![
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                 10.0,
             ]),
-            &["rpc"],
+            &["api", "rpc"],
         )?;
         let in_flight = IntGauge::new(
             "rakenne_requests_in_flight",
@@ -154,6 +154,11 @@ impl Metrics {
         self.ready.set(i64::from(ready));
     }
 
+    /// Whether the service answers (definitions loaded, not shutting down).
+    pub fn is_ready(&self) -> bool {
+        self.ready.get() == 1
+    }
+
     pub fn in_flight(&self) -> i64 {
         self.in_flight.get()
     }
@@ -184,10 +189,11 @@ impl Metrics {
         self.refused.with_label_values(&[code]).inc();
     }
 
-    /// The time one document's request took, by RPC.
+    /// The time one document's request took, by API (see [`with_api`]) and RPC.
     pub fn observe(&self, rpc: &'static str, took: Duration) {
+        let api = API.try_with(|api| *api).unwrap_or("grpc");
         self.duration
-            .with_label_values(&[rpc])
+            .with_label_values(&[api, rpc])
             .observe(took.as_secs_f64());
     }
 
@@ -220,6 +226,17 @@ impl Outcome {
             Self::Refused => "refused",
         }
     }
+}
+
+tokio::task_local! {
+    /// The API a request came in through, when not gRPC.
+    static API: &'static str;
+}
+
+/// Runs `future` (a request that came in through the HTTP API, say) with its request
+/// metrics labelled `api="<api>"` instead of `api="grpc"`.
+pub(crate) async fn with_api<F: Future>(api: &'static str, future: F) -> F::Output {
+    API.scope(api, future).await
 }
 
 /// Decrements the in-flight gauge when dropped.

@@ -33,6 +33,7 @@ pub mod budget;
 pub mod codec;
 mod convert;
 mod handler;
+mod http;
 mod metrics;
 mod oversize;
 mod request;
@@ -56,10 +57,14 @@ use handler::{Conformance, Shared};
 use metrics::Metrics;
 use pb::conformance_service_server::ConformanceServiceServer;
 
+pub use http::HttpOptions;
+
 /// The protobuf messages and the tonic client and server of `rakenne.v1`.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod pb {
     tonic::include_proto!("rakenne.v1");
+    // The canonical protobuf JSON mapping of these messages (serde), for the HTTP API.
+    include!(concat!(env!("OUT_DIR"), "/rakenne.v1.serde.rs"));
 
     /// The encoded file descriptor set of `proto/rakenne/v1`, as served by reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] =
@@ -389,6 +394,18 @@ pub async fn serve(
     metrics: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_with_http(config, grpc, metrics, None, shutdown).await
+}
+
+/// [`serve`], and the HTTP/JSON API and the page on `http` (see [`HttpOptions`]): the same
+/// engine, check slots, limits, metrics and logs as the gRPC service.
+pub async fn serve_with_http(
+    config: ServerConfig,
+    grpc: TcpListener,
+    metrics: Option<TcpListener>,
+    http: Option<HttpOptions>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let started = Instant::now();
     let start_time = SystemTime::now();
     let registry = Arc::new(Metrics::new(start_time)?);
@@ -475,6 +492,16 @@ pub async fn serve(
     ));
     let metrics_addr: Option<SocketAddr> = match &metrics {
         Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
+    let mut http_task = match http {
+        Some(options) => Some(http::spawn(
+            options,
+            shared.clone(),
+            registry.clone(),
+            max_document_bytes,
+            stopped(stop_rx.clone()),
+        )?),
         None => None,
     };
     let mut metrics_task = metrics.map(|listener| {
@@ -606,6 +633,13 @@ pub async fn serve(
             Ok(())
         }
     };
+    if let Some(task) = &mut http_task {
+        match tokio::time::timeout_at(deadline, &mut *task).await {
+            Ok(Ok(Err(error))) => tracing::warn!(error = %error, "http endpoint failed"),
+            Ok(_) => {}
+            Err(_) => task.abort(),
+        }
+    }
     if let Some(task) = &mut metrics_task {
         match tokio::time::timeout_at(deadline, &mut *task).await {
             Ok(Ok(Err(error))) => tracing::warn!(error = %error, "metrics endpoint failed"),

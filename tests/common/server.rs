@@ -180,6 +180,11 @@ impl JsonLog {
         Self { lines }
     }
 
+    /// The next line, or `None` once the server has exited and its lines are read.
+    pub async fn next_line(&mut self) -> Option<serde_json::Value> {
+        self.lines.recv().await
+    }
+
     /// The next line whose `message` is `message`, waiting 30 s at most.
     pub async fn next(&mut self, message: &str) -> serde_json::Value {
         loop {
@@ -194,7 +199,7 @@ impl JsonLog {
     }
 }
 
-/// Starts the real `rakenne serve` binary on a free loopback port with metrics off,
+/// Starts the real `rakenne serve` binary on a free loopback port with metrics and HTTP off,
 /// logging JSON at info level to a piped standard error (take it, and follow it with
 /// [`JsonLog`]); `extra` arguments are added to the command line.
 pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
@@ -204,6 +209,8 @@ pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
             "--listen",
             "127.0.0.1:0",
             "--metrics-listen",
+            "off",
+            "--http-listen",
             "off",
             "--log-format",
             "json",
@@ -285,5 +292,165 @@ impl Gate {
     /// How many checks have reached the gate while it held them.
     pub fn count(&self) -> usize {
         self.state.lock().unwrap().1
+    }
+}
+
+/// A `rakenne serve` child process with gRPC, metrics and the HTTP API on free loopback
+/// ports, and its JSON log (see [`spawn_serve_http`]).
+pub struct HttpServe {
+    pub child: std::process::Child,
+    pub grpc: SocketAddr,
+    pub http: SocketAddr,
+    pub metrics: SocketAddr,
+    pub log: JsonLog,
+}
+
+impl Drop for HttpServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real `rakenne serve` binary with `--http-listen 127.0.0.1:0` (and gRPC and
+/// metrics on free ports), logging JSON; `extra` arguments are added to the command line.
+/// Reads the addresses from the log and waits for `ready`.
+pub async fn spawn_serve_http(extra: &[&str]) -> HttpServe {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the rakenne binary starts");
+    let mut log = JsonLog::follow(child.stderr.take().unwrap(), true);
+    let address = |line: &serde_json::Value, field: &str| -> SocketAddr {
+        line[field]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} address in {line}"))
+    };
+    let http = address(&log.next("http listening").await, "http");
+    let listening = log.next("listening").await;
+    let grpc = address(&listening, "grpc");
+    let metrics = address(&listening, "metrics");
+    log.next("ready").await;
+    HttpServe {
+        child,
+        grpc,
+        http,
+        metrics,
+        log,
+    }
+}
+
+/// One HTTP/1.1 answer: status, headers (names in lower case) and body.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(500)])
+            )
+        })
+    }
+}
+
+/// Sends one HTTP/1.1 request (`Connection: close`) and reads the whole answer; blocking,
+/// at most 30 s.
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpAnswer {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) before reading a large body, and close.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
+        let mut decoded = Vec::new();
+        let mut rest = body.as_slice();
+        while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&rest[..end])
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .trim(),
+                16,
+            )
+            .unwrap();
+            if size == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&rest[end + 2..end + 2 + size]);
+            rest = &rest[end + 2 + size + 2..];
+        }
+        body = decoded;
+    }
+    HttpAnswer {
+        status,
+        headers,
+        body,
     }
 }
