@@ -36,7 +36,7 @@ attacker=${ATTACKER_BIN:-$(bench_exe adversarial)}
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 RUST_LOG="warn,rakenne::service=info,rakenne::service::handler=warn,rakenne::service::transport=warn" \
-    target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off \
+    target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off --http-listen off \
     --log-format json 2>"$work/server.log" &
 server=$!
 for _ in $(seq 600); do

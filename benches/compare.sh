@@ -239,7 +239,7 @@ node "$PEERS/ajv-check.js" "$SCHEMA" "$WORK/json" >"$WORK/ajv_result.txt" || tru
 PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 log "service on 127.0.0.1:$PORT: health, $REQUESTS requests over $STREAMS streams × window $WINDOW"
 START_NS=$(date +%s%N)
-RUST_LOG=warn "$RAKENNE" serve --listen "127.0.0.1:$PORT" --metrics-listen off >"$WORK/serve.log" 2>&1 &
+RUST_LOG=warn "$RAKENNE" serve --listen "127.0.0.1:$PORT" --metrics-listen off --http-listen off >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 "$LOAD" --addr "127.0.0.1:$PORT" --wait-serving --since-unix-ns "$START_NS" --requests 100 --streams 1 --json >"$WORK/serving.json"
 RSS_IDLE=$(awk '/VmRSS/ {print $2}' /proc/$SERVER_PID/status)

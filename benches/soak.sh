@@ -26,7 +26,7 @@ for line in sys.stdin:
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 RUST_LOG="warn,rakenne::service=info,rakenne::service::handler=warn" \
-    target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off \
+    target/release/rakenne serve --listen 127.0.0.1:0 --metrics-listen off --http-listen off \
     --max-document-bytes 262144 --log-format json 2>"$work/server.log" &
 server=$!
 for _ in $(seq 300); do

@@ -62,6 +62,8 @@ impl Serve {
                 "127.0.0.1:0",
                 "--log-format",
                 "json",
+                "--http-listen",
+                "off",
             ])
             .args(extra)
             .env("RUST_LOG", "info")

@@ -169,7 +169,7 @@ impl Replica {
     /// Starts the process (again) on this replica's ports and waits until it is ready.
     pub async fn spawn(&mut self) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rakenne"))
-            .args(["serve", "--log-format", "json"])
+            .args(["serve", "--log-format", "json", "--http-listen", "off"])
             .arg("--listen")
             .arg(self.grpc.to_string())
             .arg("--metrics-listen")
