@@ -8,5 +8,7 @@
 pub mod check;
 pub mod definitions;
 pub mod document;
+pub mod findings;
+pub mod lang;
 pub mod report;
 pub mod service;

@@ -8,7 +8,11 @@
 
 pub mod binding;
 pub mod content;
-pub mod findings;
+/// The finding types now live in [`crate::findings`], below both the readers and the rules.
+// compatibility re-export: remove once callers use the new path
+pub mod findings {
+    pub use crate::findings::*;
+}
 pub mod frame;
 pub mod header;
 pub mod identifiers;

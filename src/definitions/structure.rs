@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::rules::{self, ConditionalRule, Step};
 use super::{LangText, StructureError};
+use crate::findings::ElementRef;
 
 /// The data type an element is written in (`sosmeta.representation`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +158,19 @@ pub struct Element {
     /// Position in THL's published table of the structure.
     pub row_number: Option<u64>,
     pub nationwide_recorded: bool,
+}
+
+/// A finding about an element names it as the definition does.
+impl From<&Element> for ElementRef {
+    fn from(element: &Element) -> Self {
+        ElementRef {
+            name: element.name.clone(),
+            representation: element
+                .representation
+                .as_ref()
+                .map(|r| r.as_fi().to_string()),
+        }
+    }
 }
 
 /// The name in a Sosmeta `classification` text: "Koodistopalvelin: THL -

@@ -22,6 +22,8 @@ use quick_xml::name::{NamespaceError, QName, ResolveResult};
 use quick_xml::reader::NsReader;
 use thiserror::Error;
 
+use crate::findings::XmlPlace;
+
 /// The namespace bound to the reserved `xmlns` prefix (namespace declarations).
 const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 
@@ -300,6 +302,18 @@ impl std::fmt::Debug for Node<'_> {
             .field("line", &self.line())
             .field("column", &self.column())
             .finish()
+    }
+}
+
+/// A finding about an element is placed at its path, line and column.
+impl From<Node<'_>> for XmlPlace {
+    fn from(node: Node<'_>) -> Self {
+        let location = node.location();
+        XmlPlace {
+            path: node.path(),
+            line: location.line,
+            column: location.column,
+        }
     }
 }
 
