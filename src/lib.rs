@@ -9,6 +9,7 @@ pub mod check;
 pub mod definitions;
 pub mod document;
 pub mod findings;
+pub mod identifiers;
 pub mod lang;
 pub mod report;
 pub mod service;

@@ -15,7 +15,12 @@ pub mod findings {
 }
 pub mod frame;
 pub mod header;
-pub mod identifiers;
+/// The identifier checks now live in [`crate::identifiers`], below the definitions and the
+/// rules; the rules that turn them into `identifier.*` findings stay in `header` and `content`.
+// compatibility re-export: remove once callers use the new path
+pub mod identifiers {
+    pub use crate::identifiers::*;
+}
 pub mod nearest;
 pub mod report;
 

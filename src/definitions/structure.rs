@@ -739,7 +739,7 @@ fn read_meta(root: &Map<String, Value>) -> Result<StructureMeta, StructureError>
         })
     };
     let oid = required("oid")?;
-    if crate::check::identifiers::check_oid(&oid).is_err() {
+    if crate::identifiers::check_oid(&oid).is_err() {
         return Err(StructureError::new("/sosmeta/oid", "not a valid oid"));
     }
     Ok(StructureMeta {
