@@ -3,6 +3,8 @@
 pub mod bindings;
 pub mod catalog;
 pub mod classifications;
+pub mod element;
+pub mod pointer;
 pub mod rules;
 pub mod strip;
 pub mod structure;

@@ -19,7 +19,7 @@ pub enum OrganisationOidProblem {
 
 impl OrganisationOidProblem {
     /// The problem in the report's language.
-    pub fn describe(self, lang: crate::definitions::Lang) -> String {
+    pub fn describe(self, lang: crate::lang::Lang) -> String {
         match self {
             Self::NotOid(error) => crate::msg!(
                 lang,
