@@ -5,8 +5,12 @@
 //! gRPC; the service and the CLI are thin adapters over it.
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod check;
 pub mod definitions;
 pub mod document;
+pub mod findings;
+pub mod identifiers;
+pub mod lang;
 pub mod report;
 pub mod service;

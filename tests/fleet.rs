@@ -295,7 +295,7 @@ async fn a_fleet_behind_haproxy_restarts_without_failing_a_request() {
     for replica in &replicas {
         let channel = common::server::channel(replica.grpc).await;
         let reloaded = AdminClient::new(channel)
-            .reload_definitions(ReloadDefinitionsRequest {})
+            .reload_definitions(ReloadDefinitionsRequest::default())
             .await
             .expect("reload succeeds")
             .into_inner();

@@ -1,4 +1,4 @@
-//! The rule catalogue (`src/check/catalogue.rs`) against what the engine emits.
+//! The rule catalogue (`src/catalogue.rs`) against what the engine emits.
 //!
 //! - every rule id a fixture emits is in the catalogue, and every catalogue entry is
 //!   emitted by some fixture (run with the settings some rules need: full classification
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use rakenne::check::catalogue::{self, Authority, RULES};
+use rakenne::catalogue::{self, Authority, RULES};
 use rakenne::check::report::{Report, Severity, Verdict};
 use rakenne::check::{CheckOptions, Engine, Limits};
 use rakenne::definitions::{Definitions, DefinitionsOptions};
@@ -265,7 +265,7 @@ fn every_emitted_rule_is_in_the_catalogue_and_every_entry_is_emitted() {
         .collect();
     assert!(
         unknown.is_empty(),
-        "rules emitted but not in src/check/catalogue.rs: {unknown:?}"
+        "rules emitted but not in src/catalogue.rs: {unknown:?}"
     );
     for (id, reason) in EXEMPT {
         assert!(

@@ -5,52 +5,8 @@ use serde::Serialize;
 
 use crate::definitions::{Lang, LangText};
 
-/// How bad a finding is. Only errors affect the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Error => "ERROR",
-            Self::Warning => "WARNING",
-            Self::Info => "INFO",
-        }
-    }
-}
-
-/// The element a finding is about, as the definition names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ElementRef {
-    pub name: LangText,
-    /// The Sosmeta representation (Koodi, Pvm, ...), if the definition gives one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub representation: Option<String>,
-}
-
-/// One thing found wrong (or worth saying) about a document.
-///
-/// Messages never carry a personal value in full: identifiers and free text are masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Stable rule id, e.g. `content.required`, `header.hetu.checksum`.
-    pub rule: String,
-    pub severity: Severity,
-    /// RFC 6901 pointer into the structured content, where the finding is.
-    pub pointer: Option<String>,
-    /// XPath-like location in the CDA document or frame.
-    pub path: Option<String>,
-    /// 1-based line and column in the XML (or JSON) source, where known.
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub element: Option<ElementRef>,
-    pub message: String,
-}
+// compatibility re-export: remove once callers use the new path
+pub use crate::findings::{ElementRef, Finding, Severity};
 
 /// The pilots' classification of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

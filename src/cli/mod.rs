@@ -51,7 +51,7 @@ pub enum Command {
     Survey(survey::SurveyArgs),
     /// Run the gRPC service (rakenne.v1.ConformanceService) with health, reflection and
     /// Prometheus metrics, until SIGTERM or SIGINT.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// List every rule the engine can emit (family, severity, authority), or explain one.
     ///
     /// Exits 2 for an unknown rule id.
@@ -195,7 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Definitions(command) => definitions::run(command),
         Command::Validate(args) => validate::run(args),
         Command::Survey(args) => survey::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Rules(args) => rules::run(args),
     }
 }

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use rakenne::check::catalogue::{self, Rule};
+use rakenne::catalogue::{self, Rule};
 
 use super::EXIT_OK;
 

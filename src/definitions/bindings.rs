@@ -83,7 +83,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::classifications::{is_arcs, json_message, strip_urn_oid};
-use crate::check::report::Severity as FindingSeverity;
+use crate::findings::Severity as FindingSeverity;
 
 const NATIONAL_JSON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -1075,7 +1075,7 @@ impl Layer {
         }
         for (i, entry) in file.severities.into_iter().enumerate() {
             let pointer = format!("/severities/{i}");
-            if crate::check::catalogue::get(&entry.rule).is_none() {
+            if crate::catalogue::get(&entry.rule).is_none() {
                 return Err(invalid(
                     origin,
                     &format!("{pointer}/rule"),

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::StructureError;
-use super::structure::{Element, Representation, split_pointer};
+use super::element::{Element, Representation};
+use super::pointer::{escape_pointer, split_pointer};
 
 /// Where `definitions strip` keeps recognised rules in the root `sosmeta` object.
 pub const RULES_KEY: &str = "rakenneRules";
@@ -109,7 +110,7 @@ impl ConditionalRule {
                             Step::Any => break,
                             Step::Key(key) => {
                                 pointer.push('/');
-                                pointer.push_str(&super::structure::escape_pointer(key));
+                                pointer.push_str(&escape_pointer(key));
                             }
                         }
                     }
@@ -236,7 +237,7 @@ pub(crate) fn concrete(steps: &[Step], indices: &[usize]) -> String {
     for step in steps {
         pointer.push('/');
         match step {
-            Step::Key(key) => pointer.push_str(&super::structure::escape_pointer(key)),
+            Step::Key(key) => pointer.push_str(&escape_pointer(key)),
             Step::Any => {
                 let _ = write!(pointer, "{}", indices.next().copied().unwrap_or_default());
             }

@@ -6,8 +6,7 @@ use serde_json::Value;
 use super::base64::decode_strict;
 use super::json::{self, JsonLimits};
 use super::xml::{self, Node, XmlDocument, XmlLimits};
-use crate::check::findings::{Findings, finding};
-use crate::check::report::Severity;
+use crate::findings::{Findings, Severity, finding};
 use crate::msg;
 
 /// The HL7 v3 namespace of CDA R2.

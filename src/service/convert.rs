@@ -79,7 +79,7 @@ fn finding(f: &Finding) -> pb::Finding {
             representation: e.representation.clone().unwrap_or_default(),
         }),
         message: f.message.clone(),
-        default_severity: crate::check::catalogue::get(&f.rule)
+        default_severity: crate::catalogue::get(&f.rule)
             .map_or(pb::Severity::Unspecified, |r| severity(r.severity))
             as i32,
     }

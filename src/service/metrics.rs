@@ -10,12 +10,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::http::header::CONTENT_TYPE;
 use prometheus::{
     Encoder as _, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use tokio::net::TcpListener;
 
 use crate::check::report::Report;
 use crate::definitions::Definitions;
@@ -284,34 +282,6 @@ fn rule_label(rule: &str) -> &str {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
         });
     if fits { rule } else { OTHER }
-}
-
-/// Serves `GET /metrics` until `shutdown` completes, within the connection bounds of
-/// `limits` (see [`super::transport::BoundedListener`]).
-pub(crate) async fn serve_http(
-    listener: TcpListener,
-    limits: super::transport::TransportLimits,
-    metrics: Arc<Metrics>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            async move {
-                (
-                    [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-                    metrics.render(),
-                )
-            }
-        }),
-    );
-    axum::serve(
-        super::transport::BoundedListener::new(listener, limits),
-        app,
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ mod convert;
 mod handler;
 mod http;
 mod metrics;
+mod metrics_listener;
 mod oversize;
 mod request;
 mod rules;
@@ -505,7 +506,7 @@ pub async fn serve_with_http(
         None => None,
     };
     let mut metrics_task = metrics.map(|listener| {
-        tokio::spawn(metrics::serve_http(
+        tokio::spawn(metrics_listener::serve_http(
             listener,
             config.metrics_limits(),
             registry.clone(),

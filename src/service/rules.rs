@@ -1,7 +1,7 @@
 //! `ListRules`: the rule catalogue, with the severities the server's organisation layer
 //! re-grades.
 
-use crate::check::catalogue::{self, Authority};
+use crate::catalogue::{self, Authority};
 use crate::definitions::bindings::Bindings;
 
 use super::pb;

@@ -12,7 +12,7 @@
 //! To add a rule, add one [`Rule`] literal to [`RULES`] (any place; listings sort by id),
 //! then regenerate `docs/RULES.md` with `rakenne rules --output md > docs/RULES.md`.
 //!
-//! [`Findings::push`]: super::findings::Findings::push
+//! [`Findings::push`]: crate::findings::Findings::push
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::report::Severity;
+use crate::findings::Severity;
 
 /// Where a rule comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -947,7 +947,7 @@ pub fn markdown() -> String {
     let mut md = String::new();
     md.push_str(
         "# Rules\n\n\
-         Generated from `src/check/catalogue.rs` by `rakenne rules --output md > docs/RULES.md`; \
+         Generated from `src/catalogue.rs` by `rakenne rules --output md > docs/RULES.md`; \
          `tests/rules.rs` fails when this file is stale.\n\n\
          Every finding carries one of these rule ids. **Authority** says where the rule \
          comes from: `published` (a public standard, a Kanta or THL specification, a Sosmeta \
