@@ -461,6 +461,12 @@ fn exit_codes_follow_validate() {
     assert_eq!(summary["totals"]["unreadable"], 3, "{summary}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("documents/s"), "{stderr}");
+    // Standard error is a pipe here: no progress line, no terminal control sequences.
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\r'),
+        "{stderr:?}"
+    );
+    assert!(!stderr.contains("asiakirjaa "), "{stderr:?}");
     // A path that does not exist: 2.
     let missing = dir.path().join("missing");
     assert_eq!(

@@ -4,18 +4,18 @@
 //! per-thread [`Survey`]; the surveys are merged at the end. Paths are found lazily (one
 //! directory listing at a time) and each document is read, checked and dropped, so memory
 //! stays flat however many documents there are. On a terminal, a progress line on stderr
-//! shows the count, the rate and the time left; at the end a line on stderr gives the
-//! throughput and peak memory.
+//! (drawn by `indicatif`, in the report's language) shows the count, the rate and the time
+//! left; at the end a line on stderr gives the throughput and peak memory.
 
 use std::fs::{self, ReadDir};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use rakenne::check::{CheckOptions, Engine, Format, RequestError, empty_report};
 use rakenne::definitions::Lang;
 use rakenne::report::render::{self, Format as RenderFormat};
@@ -134,56 +134,47 @@ pub fn run(args: SurveyArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the worker threads")?;
     let threads = pool.current_num_threads();
 
-    let progress = std::io::stderr().is_terminal();
     // Only the progress line needs the total: a first walk counts paths, keeping none.
-    let total = progress.then(|| Walk::new(&args.paths).filter(Result::is_ok).count() as u64);
-    let done = AtomicU64::new(0);
-    let finished = AtomicBool::new(false);
+    let progress = std::io::stderr().is_terminal().then(|| {
+        progress_bar(
+            Walk::new(&args.paths).filter(Result::is_ok).count() as u64,
+            lang,
+        )
+    });
     let started = Instant::now();
 
-    let survey = std::thread::scope(|scope| {
-        let ticker = progress.then(|| {
-            scope.spawn(|| {
-                while !finished.load(Ordering::Relaxed) {
-                    draw_progress(done.load(Ordering::Relaxed), total, started.elapsed());
-                    std::thread::park_timeout(Duration::from_millis(200));
-                }
-                let mut err = io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K");
-                let _ = err.flush();
-            })
-        });
-        let survey = pool.install(|| {
-            Walk::new(&args.paths)
-                .par_bridge()
-                .fold(
-                    || Survey::new(by, samples),
-                    |mut survey, item| {
-                        match item {
-                            Ok(path) => survey_one(&engine, &options, &path, &mut survey, progress),
-                            Err((path, error)) => {
-                                say(progress, &path, &error);
-                                survey.add_not_checked();
-                            }
+    let survey = pool.install(|| {
+        Walk::new(&args.paths)
+            .par_bridge()
+            .fold(
+                || Survey::new(by, samples),
+                |mut survey, item| {
+                    match item {
+                        Ok(path) => {
+                            survey_one(&engine, &options, &path, &mut survey, progress.as_ref())
                         }
-                        done.fetch_add(1, Ordering::Relaxed);
-                        survey
-                    },
-                )
-                .reduce(
-                    || Survey::new(by, samples),
-                    |mut a, b| {
-                        a.merge(b);
-                        a
-                    },
-                )
-        });
-        finished.store(true, Ordering::Relaxed);
-        if let Some(ticker) = ticker {
-            ticker.thread().unpark();
-        }
-        survey
+                        Err((path, error)) => {
+                            say(progress.as_ref(), &path, &error);
+                            survey.add_not_checked();
+                        }
+                    }
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
+                    survey
+                },
+            )
+            .reduce(
+                || Survey::new(by, samples),
+                |mut a, b| {
+                    a.merge(b);
+                    a
+                },
+            )
     });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     let elapsed = started.elapsed();
 
     let summary = survey.into_summary(Some(&definitions));
@@ -233,7 +224,7 @@ fn survey_one(
     options: &CheckOptions,
     path: &Path,
     survey: &mut Survey,
-    progress: bool,
+    progress: Option<&ProgressBar>,
 ) {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
@@ -268,41 +259,38 @@ fn survey_one(
     }
 }
 
-/// Says on stderr why a file was not checked, over the progress line if there is one.
-fn say(progress: bool, path: &Path, error: &dyn std::fmt::Display) {
-    let mut err = io::stderr().lock();
-    let clear = if progress { "\r\x1b[2K" } else { "" };
-    let _ = writeln!(err, "{clear}rakenne: {}: {error}", path.display());
+/// Says on stderr why a file was not checked, above the progress line if there is one.
+fn say(progress: Option<&ProgressBar>, path: &Path, error: &dyn std::fmt::Display) {
+    let line = || eprintln!("rakenne: {}: {error}", path.display());
+    match progress {
+        Some(bar) => bar.suspend(line),
+        None => line(),
+    }
 }
 
-/// `[#####-----]  1234/10000 documents  812/s  0:11 left`, drawn over itself.
-fn draw_progress(done: u64, total: Option<u64>, elapsed: Duration) {
-    let seconds = elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 {
-        done as f64 / seconds
-    } else {
-        0.0
+/// `[#####-----] 1234/10000 asiakirjaa  812/s  00:00:11 jäljellä`, redrawn a few times a
+/// second, on stderr only (indicatif draws nothing when it is not a terminal).
+fn progress_bar(total: u64, lang: Lang) -> ProgressBar {
+    let (documents, left) = match lang {
+        Lang::Fi => ("asiakirjaa", "jäljellä"),
+        Lang::Sv => ("dokument", "kvar"),
+        Lang::En => ("documents", "left"),
     };
-    let mut line = String::new();
-    match total {
-        Some(total) if total > 0 => {
-            let width = 24;
-            let filled = ((done.min(total) as f64 / total as f64) * width as f64) as usize;
-            line.push_str(&format!(
-                "[{}{}] {done}/{total} documents  {rate:.0}/s",
-                "#".repeat(filled),
-                "-".repeat(width - filled)
-            ));
-            if rate > 0.0 {
-                let left = (total.saturating_sub(done) as f64 / rate).round() as u64;
-                line.push_str(&format!("  {}:{:02} left", left / 60, left % 60));
-            }
-        }
-        _ => line.push_str(&format!("{done} documents  {rate:.0}/s")),
-    }
-    let mut err = io::stderr().lock();
-    let _ = write!(err, "\r\x1b[2K{line}");
-    let _ = err.flush();
+    let template =
+        format!("[{{bar:24}}] {{pos}}/{{len}} {documents}  {{rate}}  {{eta_precise}} {left}");
+    let style = ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("##-")
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`).

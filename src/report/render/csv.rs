@@ -10,6 +10,10 @@
 //! 4. `not_checked` and its count, when some documents could not be checked.
 //!
 //! Headings are fixed English identifiers; names are in the language asked for.
+//!
+//! Records are written by the `csv` crate (quoting only where RFC 4180 needs it, CRLF line
+//! ends, records of different lengths in one file); only the empty line between blocks is
+//! written here.
 
 use std::io::{self, Write};
 
@@ -19,13 +23,14 @@ use crate::report::survey::{GroupBy, Marks, ScoreSummary, Summary, VERDICTS, Ver
 
 pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let l = labels(lang);
+    let mut block = writer(out);
     let key = match summary.by {
         GroupBy::Structure => "structure_oid",
         GroupBy::ServiceTask => "service_task",
         GroupBy::Organisation => "organisation_oid",
     };
     write_record(
-        out,
+        &mut block,
         [
             "row",
             key,
@@ -53,16 +58,16 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
         ];
         counts_and_marks(&mut record, &group.counts, &group.marks);
         record.extend(scores(group.own_template_score.as_ref()));
-        write_record(out, record)?;
+        write_record(&mut block, record)?;
     }
     let mut record = vec!["total".to_string(), String::new(), l.total.to_string()];
     counts_and_marks(&mut record, &summary.totals, &summary.marks);
     record.extend(scores(None));
-    write_record(out, record)?;
+    write_record(&mut block, record)?;
 
-    write!(out, "\r\n")?;
+    block = next_block(block)?;
     write_record(
-        out,
+        &mut block,
         [
             "rank",
             "rule",
@@ -75,7 +80,7 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
     )?;
     for (i, f) in summary.top_findings.iter().enumerate() {
         write_record(
-            out,
+            &mut block,
             [
                 (i + 1).to_string(),
                 f.rule.clone(),
@@ -91,9 +96,9 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
     }
 
     if !summary.own_templates.is_empty() {
-        write!(out, "\r\n")?;
+        block = next_block(block)?;
         write_record(
-            out,
+            &mut block,
             [
                 "nearest_oid",
                 "nearest_name",
@@ -122,15 +127,15 @@ pub fn render(summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<
                     .collect::<Vec<_>>()
                     .join("; "),
             );
-            write_record(out, record)?;
+            write_record(&mut block, record)?;
         }
     }
     if summary.not_checked > 0 {
-        write!(out, "\r\n")?;
-        write_record(out, ["not_checked".to_string()])?;
-        write_record(out, [summary.not_checked.to_string()])?;
+        block = next_block(block)?;
+        write_record(&mut block, ["not_checked".to_string()])?;
+        write_record(&mut block, [summary.not_checked.to_string()])?;
     }
-    Ok(())
+    block.flush()
 }
 
 fn counts_and_marks(record: &mut Vec<String>, counts: &VerdictCounts, marks: &Marks) {
@@ -150,16 +155,28 @@ fn scores(score: Option<&ScoreSummary>) -> [String; 3] {
     }
 }
 
-fn write_record(out: &mut dyn Write, fields: impl IntoIterator<Item = String>) -> io::Result<()> {
-    let fields: Vec<String> = fields.into_iter().map(|f| quote(&f)).collect();
-    write!(out, "{}\r\n", fields.join(","))
+type CsvWriter<'a> = csv::Writer<&'a mut dyn Write>;
+
+/// A writer of one block's records: RFC 4180 quoting where needed, CRLF line ends, and
+/// records of different lengths (the `not_checked` block has one field).
+fn writer(out: &mut dyn Write) -> CsvWriter<'_> {
+    csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out)
 }
 
-/// Quotes a field when it holds a comma, quote or line break (RFC 4180).
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+fn write_record(
+    out: &mut CsvWriter<'_>,
+    fields: impl IntoIterator<Item = String>,
+) -> io::Result<()> {
+    Ok(out.write_record(fields)?)
+}
+
+/// Ends a block with an empty line and starts the next. (The `csv` writer would write an
+/// empty record as `""`, so the line is written to the output itself.)
+fn next_block(block: CsvWriter<'_>) -> io::Result<CsvWriter<'_>> {
+    let out = block.into_inner().map_err(|e| e.into_error())?;
+    out.write_all(b"\r\n")?;
+    Ok(writer(out))
 }

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use super::table::files_text;
 use super::{cell, column, element_name, group_headings, group_name, labels, score_text};
-use crate::check::report::{Severity, Verdict};
+use crate::check::report::{FieldStatus, Severity, Verdict};
 use crate::definitions::Lang;
 use crate::report::escape_xml as esc;
 use crate::report::survey::{
@@ -41,6 +41,9 @@ struct HtmlLabels {
     omitted: &'static str,
     errors: &'static str,
     nothing: &'static str,
+    /// The field statuses in words: valid, invalid, missing (required), missing
+    /// (conditional), absent (optional), not in the definition.
+    statuses: [&'static str; 6],
 }
 
 const FI: HtmlLabels = HtmlLabels {
@@ -64,6 +67,14 @@ const FI: HtmlLabels = HtmlLabels {
     omitted: "havaintoa jätettiin pois",
     errors: "virhettä",
     nothing: "Ei asiakirjoja.",
+    statuses: [
+        "kunnossa",
+        "virheellinen",
+        "pakollinen puuttuu",
+        "ehdollinen puuttuu",
+        "valinnainen, ei annettu",
+        "ei määrittelyssä",
+    ],
 };
 
 const SV: HtmlLabels = HtmlLabels {
@@ -87,6 +98,14 @@ const SV: HtmlLabels = HtmlLabels {
     omitted: "fynd utelämnades",
     errors: "fel",
     nothing: "Inga dokument.",
+    statuses: [
+        "giltig",
+        "ogiltig",
+        "obligatorisk saknas",
+        "villkorlig saknas",
+        "valfri, saknas",
+        "inte i definitionen",
+    ],
 };
 
 const EN: HtmlLabels = HtmlLabels {
@@ -110,6 +129,14 @@ const EN: HtmlLabels = HtmlLabels {
     omitted: "findings omitted",
     errors: "errors",
     nothing: "No documents.",
+    statuses: [
+        "valid",
+        "invalid",
+        "missing-required",
+        "missing-conditional",
+        "absent-optional",
+        "undefined",
+    ],
 };
 
 fn html_labels(lang: Lang) -> &'static HtmlLabels {
@@ -117,6 +144,21 @@ fn html_labels(lang: Lang) -> &'static HtmlLabels {
         Lang::Fi => &FI,
         Lang::Sv => &SV,
         Lang::En => &EN,
+    }
+}
+
+impl HtmlLabels {
+    /// A field status in words; its code (`missing-required`) stays the CSS class.
+    fn status(&self, status: FieldStatus) -> &'static str {
+        let i = match status {
+            FieldStatus::Valid => 0,
+            FieldStatus::Invalid => 1,
+            FieldStatus::MissingRequired => 2,
+            FieldStatus::MissingConditional => 3,
+            FieldStatus::AbsentOptional => 4,
+            FieldStatus::Undefined => 5,
+        };
+        self.statuses[i]
     }
 }
 
@@ -575,13 +617,14 @@ fn write_sample(p: &mut String, sample: &DocumentSample, lang: Lang) -> std::fmt
         for field in &sample.fields {
             writeln!(
                 p,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"s-{status}\">{status}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"s-{}\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(field.name.get(lang)),
                 esc(&field.pointer),
                 esc(field.representation.as_deref().unwrap_or("")),
                 if field.required { h.yes } else { "" },
+                field.status.as_str(),
+                esc(h.status(field.status)),
                 field.count,
-                status = field.status.as_str(),
             )?;
         }
         writeln!(p, "</table>")?;
