@@ -473,6 +473,25 @@ async fn http_api_answers_as_grpc_does() {
         "{:?}",
         summary.json()
     );
+    let rules = get(http, "/v1/rules?family=header");
+    assert_eq!(rules.status, 200);
+    conforms(&openapi, "get", "/v1/rules", &rules);
+    let grpc_rules = client
+        .list_rules(pb::ListRulesRequest {
+            family: "header".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!grpc_rules.rules.is_empty());
+    assert_same(
+        &rules.json(),
+        &serde_json::to_value(&grpc_rules).unwrap(),
+        "rules",
+    );
+    let bad_rules = get(http, "/v1/rules?colour=red");
+    assert_eq!(bad_rules.status, 400);
+    conforms(&openapi, "get", "/v1/rules", &bad_rules);
     for path in ["/healthz", "/readyz"] {
         let answer = get(http, path);
         assert_eq!(answer.status, 200, "{path}");

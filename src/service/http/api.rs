@@ -388,6 +388,39 @@ pub(super) struct ListParameters {
     subject_contains: String,
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RulesParameters {
+    #[serde(default)]
+    family: String,
+}
+
+/// `GET /v1/rules`: the rule catalogue with the server's re-gradings (the ListRules RPC).
+pub(super) async fn list_rules(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    parameters: Result<Query<RulesParameters>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(parameters)) = parameters else {
+        return bad_request(vec![violation(
+            "query",
+            "unknown parameter: expected family",
+            "UNKNOWN_VALUE",
+        )]);
+    };
+    let message = pb::ListRulesRequest {
+        family: parameters.family,
+    };
+    match state
+        .conformance
+        .list_rules(grpc_request(message, &headers))
+        .await
+    {
+        Ok(response) => from_response(response),
+        Err(status) => from_refusal(&status),
+    }
+}
+
 /// `GET /v1/structures`.
 pub(super) async fn list_structures(
     State(state): State<HttpState>,

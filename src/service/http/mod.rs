@@ -111,8 +111,7 @@ fn router(state: HttpState) -> Router {
         .route("/v1/structures", get(api::list_structures))
         .route("/v1/structures/{oid}", get(api::get_structure))
         .route("/v1/summary", get(api::summary))
-        // GET /v1/rules (the rule catalogue, mirroring the ListRules RPC) goes here once
-        // that RPC exists: a handler like `api::list_structures` calling it.
+        .route("/v1/rules", get(api::list_rules))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), around))
@@ -132,6 +131,7 @@ fn route_of(path: &str) -> &'static str {
         "/v1/validate" => "/v1/validate",
         "/v1/structures" => "/v1/structures",
         "/v1/summary" => "/v1/summary",
+        "/v1/rules" => "/v1/rules",
         _ if path.starts_with("/v1/structures/") => "/v1/structures/{oid}",
         _ => "other",
     }
