@@ -661,3 +661,76 @@ async fn deadlines_are_504_and_cors_is_off_by_default() {
     );
     assert!(preflight.header("access-control-allow-origin").is_none());
 }
+
+/// The HTTP API takes a body's share of the server's memory budget before reading it, as
+/// the gRPC transport does: a body larger than the whole budget is refused at once with
+/// RESOURCE_EXHAUSTED (429), counted in `rakenne_refused_total`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_are_charged_to_the_memory_budget() {
+    let server =
+        spawn_serve_http(&["--memory-budget", "2", "--max-document-bytes", "1048576"]).await;
+    let http = server.http;
+    let small = post(
+        http,
+        "/v1/validate",
+        "application/xml",
+        &fixture("lastensuojelu-suunnitelma-sisalto-virheet.xml"),
+    );
+    assert_eq!(small.status, 200, "{:?}", small.json());
+    let mut large = fixture("lastensuojelu-suunnitelma-sisalto-virheet.xml");
+    large.extend(std::iter::repeat_n(b'\n', 2560 * 1024));
+    let answer = post(http, "/v1/validate", "application/xml", &large);
+    assert_eq!(answer.status, 429, "{:?}", answer.json());
+    assert_eq!(answer.json()["error"]["status"], "RESOURCE_EXHAUSTED");
+    let metrics = scrape(server.metrics).await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("rakenne_refused_total{code=\"RESOURCE_EXHAUSTED\"}")),
+        "{metrics}"
+    );
+}
+
+/// A body that does not arrive whole within `--receive-timeout` is answered 408 and its
+/// share of the budget goes back: a client cannot hold memory with a half-sent upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_bodies_time_out() {
+    use std::io::{Read as _, Write as _};
+    let server = spawn_serve_http(&["--receive-timeout", "1"]).await;
+    let addr = server.http;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        stream
+            .write_all(
+                b"POST /v1/validate HTTP/1.1\r\nHost: localhost\r\n\
+                  Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":",
+            )
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(answer.0.starts_with("HTTP/1.1 408"), "{}", answer.0);
+    assert!(
+        answer.1 < std::time::Duration::from_secs(15),
+        "{:?}",
+        answer.1
+    );
+    // The server still answers.
+    let again = post(
+        addr,
+        "/v1/validate",
+        "application/xml",
+        &fixture("lastensuojelu-suunnitelma-sisalto-virheet.xml"),
+    );
+    assert_eq!(again.status, 200);
+}

@@ -350,6 +350,29 @@ impl Conformance {
         Self { shared }
     }
 
+    /// Reserves `bytes` of the server's memory budget for a request body that an adapter
+    /// other than gRPC (the HTTP API) is about to read, waiting at most the server's
+    /// request timeout: the same budget the gRPC transport charges. The call state goes
+    /// into the request's extensions, so that the check adds its answer to the same
+    /// charge; everything goes back when the caller drops it after answering.
+    pub(crate) async fn reserve(&self, bytes: usize) -> Result<CallState, Status> {
+        let charge = self.shared.budget.charge();
+        match charge.take(bytes, self.shared.deadline(None)).await {
+            Ok(()) => Ok(CallState {
+                charge,
+                share: None,
+                counted: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            }),
+            Err(exhausted) => {
+                let status = Refusal::from_exhausted(exhausted).to_status();
+                self.shared
+                    .metrics
+                    .record_refusal(request::code_label(status.code()));
+                Err(status)
+            }
+        }
+    }
+
     fn definitions(&self) -> Result<Engine, Status> {
         self.shared.engine().map_err(|r| r.to_status())
     }

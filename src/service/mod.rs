@@ -299,6 +299,15 @@ impl ServerConfig {
         }
     }
 
+    /// The bounds of the HTTP API's connections: the gRPC listener's cap and timeouts; the
+    /// memory budget is charged per request by the API itself.
+    fn http_limits(&self) -> transport::TransportLimits {
+        transport::TransportLimits {
+            connection_share: None,
+            ..self.transport_limits()
+        }
+    }
+
     /// The bounds of the metrics listener's connections.
     fn metrics_limits(&self) -> transport::TransportLimits {
         transport::TransportLimits {
@@ -501,6 +510,8 @@ pub async fn serve_with_http(
             shared.clone(),
             registry.clone(),
             max_document_bytes,
+            config.http_limits(),
+            config.receive_timeout,
             stopped(stop_rx.clone()),
         )?),
         None => None,

@@ -288,25 +288,84 @@ pub(super) async fn validate(
         )]);
     };
     let headers = request.headers().clone();
+    // The body's share of the memory budget is taken before it is read: its announced
+    // length, or the most a body may be when it announces none.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > state.max_body_bytes) {
+        return body_too_large(state.max_body_bytes);
+    }
+    let call = match state
+        .conformance
+        .reserve(announced.unwrap_or(state.max_body_bytes))
+        .await
+    {
+        Ok(call) => call,
+        Err(status) => return from_refusal(&status),
+    };
+    match receive(&state, parameters, headers, request, call).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+/// The rest of `POST /v1/validate` once the body's share of the budget is held: reads the
+/// body within `--receive-timeout` and checks it.
+async fn receive(
+    state: &HttpState,
+    parameters: Vec<(String, String)>,
+    headers: HeaderMap,
+    request: Request,
+    call: crate::service::transport::CallState,
+) -> Result<Response, Response> {
+    let read = read_validate(state, parameters, &headers, request);
+    let message = match state.receive_timeout {
+        Some(limit) => tokio::time::timeout(limit, read).await.map_err(|_| {
+            error(
+                StatusCode::REQUEST_TIMEOUT,
+                tonic::Code::DeadlineExceeded,
+                "the request body did not arrive in time (--receive-timeout)",
+                &[],
+            )
+        })??,
+        None => read.await?,
+    };
+    let mut grpc = grpc_request(message, &headers);
+    grpc.extensions_mut().insert(call);
+    Ok(match state.conformance.validate(grpc).await {
+        Ok(response) => from_response(response),
+        Err(status) => from_refusal(&status),
+    })
+}
+
+/// Reads the request message of `POST /v1/validate`: the raw body or the form's parts,
+/// and the options.
+async fn read_validate(
+    state: &HttpState,
+    parameters: Vec<(String, String)>,
+    headers: &HeaderMap,
+    request: Request,
+) -> Result<pb::ValidateRequest, Response> {
     let mut message = pb::ValidateRequest {
-        format: format_of(&headers) as i32,
+        format: format_of(headers) as i32,
         ..Default::default()
     };
     let mut violations = Vec::new();
     for (name, value) in parameters {
         apply(&mut message, &name, value, &mut violations);
     }
-    if is_multipart(&headers) {
+    if is_multipart(headers) {
         message.format = pb::Format::Auto as i32;
-        let mut form = match Multipart::from_request(request, &state).await {
+        let mut form = match Multipart::from_request(request, state).await {
             Ok(form) => form,
             Err(rejection) => {
-                return error(
+                return Err(error(
                     StatusCode::BAD_REQUEST,
                     tonic::Code::InvalidArgument,
                     &rejection.body_text(),
                     &[],
-                );
+                ));
             }
         };
         let mut document = None;
@@ -315,30 +374,30 @@ pub(super) async fn validate(
                 Ok(Some(field)) => field,
                 Ok(None) => break,
                 Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return body_too_large(state.max_body_bytes);
+                    return Err(body_too_large(state.max_body_bytes));
                 }
                 Err(error) => {
-                    return self::error(
+                    return Err(self::error(
                         StatusCode::BAD_REQUEST,
                         tonic::Code::InvalidArgument,
                         &format!("cannot read the form: {}", error.body_text()),
                         &[],
-                    );
+                    ));
                 }
             };
             let name = field.name().unwrap_or_default().to_string();
             let bytes = match field.bytes().await {
                 Ok(bytes) => bytes,
                 Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return body_too_large(state.max_body_bytes);
+                    return Err(body_too_large(state.max_body_bytes));
                 }
                 Err(error) => {
-                    return self::error(
+                    return Err(self::error(
                         StatusCode::BAD_REQUEST,
                         tonic::Code::InvalidArgument,
                         &format!("cannot read the form: {}", error.body_text()),
                         &[],
-                    );
+                    ));
                 }
             };
             match name.as_str() {
@@ -363,20 +422,13 @@ pub(super) async fn validate(
     } else {
         match axum::body::to_bytes(request.into_body(), state.max_body_bytes).await {
             Ok(bytes) => message.document = bytes.to_vec(),
-            Err(_) => return body_too_large(state.max_body_bytes),
+            Err(_) => return Err(body_too_large(state.max_body_bytes)),
         }
     }
     if !violations.is_empty() {
-        return bad_request(violations);
+        return Err(bad_request(violations));
     }
-    match state
-        .conformance
-        .validate(grpc_request(message, &headers))
-        .await
-    {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    }
+    Ok(message)
 }
 
 #[derive(serde::Deserialize)]

@@ -18,6 +18,9 @@
 mod api;
 mod page;
 
+use std::time::Duration;
+
+use crate::service::transport::{BoundedListener, TransportLimits};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,6 +57,8 @@ pub(crate) struct HttpState {
     /// The largest request body read: a document and a frame at the limit, and room for
     /// multipart framing and options (the gRPC transport's limit).
     max_body_bytes: usize,
+    /// How long a request body may take to arrive whole (`--receive-timeout`).
+    receive_timeout: Option<Duration>,
     cors_origin: Option<HeaderValue>,
 }
 
@@ -68,6 +73,8 @@ pub(crate) fn spawn(
     shared: Arc<Shared>,
     metrics: Arc<Metrics>,
     max_document_bytes: usize,
+    limits: TransportLimits,
+    receive_timeout: Option<Duration>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
     let addr = options.listener.local_addr()?;
@@ -86,13 +93,17 @@ pub(crate) fn spawn(
         max_body_bytes: max_document_bytes
             .saturating_mul(2)
             .saturating_add(1024 * 1024),
+        receive_timeout,
         cors_origin,
     };
     tracing::info!(http = %addr, cors = options.cors_origin.is_some(), "http listening");
     let app = router(state);
     let listener = options.listener;
     Ok(tokio::spawn(async move {
-        axum::serve(listener, app)
+        // The gRPC listener's connection cap and timeouts: a silent or half-sent request
+        // cannot hold a connection, and a flood of connections cannot take every file
+        // descriptor.
+        axum::serve(BoundedListener::new(listener, limits), app)
             .with_graceful_shutdown(shutdown)
             .await
     }))
