@@ -9,7 +9,7 @@
 # cargo-fuzz use the nightly flags it needs. Seeds come from fixtures/ (documents, and the
 # content JSON decoded from their ep2:json); corpora grow in fuzz/corpus/<target>, crashes
 # land in fuzz/artifacts/<target>/ and make this script exit 1. Turn every crash into a
-# regression test (tests/hostile.rs) before fixing it.
+# regression test (tests/suite/hostile.rs) before fixing it.
 set -euo pipefail
 
 seconds=${1:-600}

@@ -4,7 +4,7 @@
 //! failing example.
 //!
 //! One entry per rule in [`RULES`]; `rakenne rules`, the `ListRules` RPC and
-//! `docs/RULES.md` are all made from it. `tests/rules.rs` checks that every rule a fixture
+//! `docs/RULES.md` are all made from it. `tests/suite/rules.rs` checks that every rule a fixture
 //! emits is here and that every entry here is emitted by some fixture, and that an
 //! inferred rule is at most a WARNING. The engine enforces the last point too: a finding of
 //! an inferred rule is lowered to WARNING when it is pushed (see [`Findings::push`]).
@@ -948,7 +948,7 @@ pub fn markdown() -> String {
     md.push_str(
         "# Rules\n\n\
          Generated from `src/catalogue.rs` by `rakenne rules --output md > docs/RULES.md`; \
-         `tests/rules.rs` fails when this file is stale.\n\n\
+         `tests/suite/rules.rs` fails when this file is stale.\n\n\
          Every finding carries one of these rule ids. **Authority** says where the rule \
          comes from: `published` (a public standard, a Kanta or THL specification, a Sosmeta \
          schema keyword or annotation, a classification), `inferred` (the project inferred \

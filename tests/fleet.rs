@@ -23,7 +23,7 @@ use rakenne::service::pb::{self, ReloadDefinitionsRequest};
 use serde_json::json;
 use tonic::transport::Channel;
 
-/// A small national structure (as in tests/service.rs).
+/// A small national structure (as in tests/suite/service.rs).
 const OID: &str = "1.2.246.537.6.1506.1004.2025.2.26";
 /// Above the proxy's detection time (check every 500 ms, DOWN after one NOT_SERVING
 /// answer, see deploy/haproxy.cfg) with room for a loaded machine.

@@ -9,9 +9,24 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod architecture;
 mod cda_rules;
+mod cli_empty;
 mod cli_limits;
 mod cli_pairing;
+mod consistency;
 mod definitions;
+mod differential;
+mod either_or;
+mod fixtures;
+mod hostile;
+mod http;
+mod languages;
 mod ops;
+mod privacy;
 mod properties;
+mod reload;
+mod rules;
+mod service;
+mod survey;
+mod tls;

@@ -21,7 +21,7 @@ const PROMETHEUS: &str = "ops/prometheus.yml";
 const METRICS_ADDR: &str = "127.0.0.1:9464";
 /// Labels Prometheus adds to every scraped series.
 const TARGET_LABELS: [&str; 2] = ["job", "instance"];
-/// A small national structure (as in tests/service.rs).
+/// A small national structure (as in tests/suite/service.rs).
 const OID: &str = "1.2.246.537.6.1506.1004.2025.2.26";
 
 fn read(path: &str) -> String {
@@ -223,7 +223,7 @@ fn problems(dashboard: &Value, exported: &Exported) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------
-// A real server (the start-up of tests/service.rs, reduced).
+// A real server (the start-up of tests/suite/service.rs, reduced).
 
 /// A scrape after a fully conformant document, a partly conformant one (with findings)
 /// and a refused one, so every per-document series exists.

@@ -3,7 +3,7 @@
 //! the security headers, CORS only when asked for, the `api="http"` metrics, and access
 //! logs without content.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,9 +1,9 @@
 //! Header, frame and classification rules of issue 15 on the real Kanta example
 //! documents (`../shared/kanta-examples`; skipped, saying so, where they are absent).
-//! Each rule also has a project-written fixture in `fixtures/` (see `tests/fixtures.rs`),
+//! Each rule also has a project-written fixture in `fixtures/` (see `tests/suite/fixtures.rs`),
 //! so a fresh clone tests it too.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};

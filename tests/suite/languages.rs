@@ -3,7 +3,7 @@
 //! Markdown and HTML is in that language. Severity and verdict tokens (ERROR,
 //! FULLY_CONFORMANT) and rule ids are codes and stay as they are.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! busy two-core machine; what they catch is a blow-up (quadratic work, entity expansion),
 //! not a slow machine.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! cannot be read is said on stderr, the other documents are still checked, and the exit
 //! code is 2 at the end.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -5,8 +5,8 @@
 //! The HTML test opens the page in headless Chromium when `chromium` is on PATH (CI
 //! installs it from the Debian packages) and skips, saying so, otherwise.
 
-mod common;
-#[path = "html/png.rs"]
+use crate::common;
+#[path = "../html/png.rs"]
 mod png;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! over), called with the generated tonic client; health, reflection, `/metrics` over HTTP,
 //! graceful shutdown, and the `rakenne serve` binary itself.
 
-mod common;
+use crate::common;
 
 use common::server::{Gate, JsonLog, TestServer, report_of, signal, spawn_serve};
 use std::sync::{Arc, OnceLock};

@@ -1,6 +1,6 @@
 //! No henkilötunnus or name from a document reaches a finding, a report's JSON or Debug.
 
-mod common;
+use crate::common;
 
 use common::test_hetu;
 use std::sync::Arc;

@@ -12,7 +12,7 @@
 //! - no output of the CLI over the fixtures names the project's internal notes;
 //! - `rakenne rules` and the `ListRules` RPC.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ fn fixtures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
 
-/// One fixture: document, frame and options, as `tests/fixtures.rs` reads them.
+/// One fixture: document, frame and options, as `tests/suite/fixtures.rs` reads them.
 struct Fixture {
     name: String,
     document: Vec<u8>,

@@ -1,7 +1,7 @@
 //! TLS and mutual TLS on the gRPC listener (issue 7), with certificates made here by rcgen:
 //! a client without a certificate from the configured client CA is refused.
 
-mod common;
+use crate::common;
 
 use common::server::{JsonLog, signal, spawn_serve};
 use std::net::SocketAddr;

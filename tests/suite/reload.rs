@@ -2,7 +2,7 @@
 //! atomically, requests in flight finish on the old one, and a catalog that fails to load
 //! is refused (logged and counted) while the old one stays.
 
-mod common;
+use crate::common;
 
 use common::server::{
     Gate, JsonLog, TestServer, channel, get_metrics as scrape, report_of, signal, spawn_serve,
