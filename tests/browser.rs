@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,14 +32,6 @@ fn unavailable<T>(why: &str) -> Option<T> {
     None
 }
 
-fn runs(command: &mut Command) -> bool {
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn chromium() -> Option<PathBuf> {
     for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
         if Path::new(candidate).exists() {
@@ -50,38 +43,10 @@ fn chromium() -> Option<PathBuf> {
 
 /// The venv's python with websocket-client, made on first use.
 fn python() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-browser");
-    let python = venv.join("bin/python");
-    if python.exists() && runs(Command::new(&python).args(["-c", "import websocket"])) {
-        return Some(python);
-    }
-    if !runs(Command::new("python3").args(["-c", "import venv, ensurepip"])) {
-        return unavailable("python3 with venv and ensurepip is not available");
-    }
-    if !runs(
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-    ) {
-        return unavailable("python3 -m venv failed");
-    }
-    eprintln!("installing websocket-client into {} (once)", venv.display());
-    let installed = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--quiet",
-            "-r",
-        ])
-        .arg(manifest().join("tests/python/browser-requirements.txt"))
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed || !runs(Command::new(&python).args(["-c", "import websocket"])) {
-        return unavailable("pip could not install tests/python/browser-requirements.txt");
-    }
-    Some(python)
+    let requirements = manifest().join("tests/python/browser-requirements.txt");
+    let packages = [OsStr::new("-r"), requirements.as_os_str()];
+    common::python::venv("python-browser", &packages, "import websocket")
+        .map_or_else(|why| unavailable(&why), Some)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,48 +79,14 @@ fn validator_python() -> Option<PathBuf> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-kubernetes-validate");
-            let python = venv.join("bin/python");
-            let works = |python: &Path| {
-                Command::new(python)
-                    .args(["-c", "import kubernetes_validate, yaml"])
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            };
-            if works(&python) {
-                return Some(python);
-            }
             tools(&["python3"])?;
-            let created = Command::new("python3")
-                .args(["-m", "venv", "--clear"])
-                .arg(&venv)
-                .status()
-                .is_ok_and(|s| s.success());
-            if !created {
-                skip("python3 -m venv failed (python3-venv missing?)");
-                return None;
-            }
-            eprintln!(
-                "installing kubernetes-validate into {} (once)",
-                venv.display()
-            );
-            let installed = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--disable-pip-version-check",
-                    "--quiet",
-                    "kubernetes-validate>=1.30",
-                ])
-                .status()
-                .is_ok_and(|s| s.success());
-            if !installed || !works(&python) {
-                skip("pip could not install kubernetes-validate from PyPI");
-                return None;
-            }
-            Some(python)
+            common::python::venv(
+                "python-kubernetes-validate",
+                &["kubernetes-validate>=1.30"],
+                "import kubernetes_validate, yaml",
+            )
+            .map_err(|why| skip(&why))
+            .ok()
         })
         .clone()
 }

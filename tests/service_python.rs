@@ -13,9 +13,10 @@
 mod common;
 
 use common::server::{signal, spawn_serve};
+use std::ffi::OsStr;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -38,49 +39,12 @@ fn unavailable(why: &str) -> Option<PathBuf> {
     None
 }
 
-fn runs(command: &mut Command) -> bool {
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The venv's python with grpcio and friends installed, made on first use.
 fn python() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-grpcio");
-    let python = venv.join("bin/python");
-    if python.exists() && runs(Command::new(&python).args(["-c", MODULES])) {
-        return Some(python);
-    }
-    if !runs(Command::new("python3").args(["-c", "import venv, ensurepip"])) {
-        return unavailable("python3 with venv and ensurepip is not available");
-    }
-    let created = Command::new("python3")
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !created {
-        return unavailable("python3 -m venv failed");
-    }
-    eprintln!("installing grpcio into {} (once)", venv.display());
-    let installed = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--quiet",
-            "-r",
-        ])
-        .arg(manifest().join("tests/python/requirements.txt"))
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed || !runs(Command::new(&python).args(["-c", MODULES])) {
-        return unavailable("pip could not install tests/python/requirements.txt from PyPI");
-    }
-    Some(python)
+    let requirements = manifest().join("tests/python/requirements.txt");
+    let packages = [OsStr::new("-r"), requirements.as_os_str()];
+    common::python::venv("python-grpcio", &packages, MODULES)
+        .map_or_else(|why| unavailable(&why), Some)
 }
 
 /// Kills the server if the test fails before stopping it.

@@ -145,6 +145,14 @@ fn grpc_request<T>(message: T, headers: &HeaderMap) -> tonic::Request<T> {
     request
 }
 
+/// An RPC's outcome as an HTTP answer: the response as JSON, or the refusal's error.
+fn answer<T: Serialize>(outcome: Result<tonic::Response<T>, tonic::Status>) -> Response {
+    match outcome {
+        Ok(response) => from_response(response),
+        Err(status) => from_refusal(&status),
+    }
+}
+
 /// A successful gRPC response as JSON, with its `x-request-id`.
 fn from_response<T: Serialize>(response: tonic::Response<T>) -> Response {
     let id = response
@@ -333,10 +341,7 @@ async fn receive(
     };
     let mut grpc = grpc_request(message, &headers);
     grpc.extensions_mut().insert(call);
-    Ok(match state.conformance.validate(grpc).await {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    })
+    Ok(answer(state.conformance.validate(grpc).await))
 }
 
 /// Reads the request message of `POST /v1/validate`: the raw body or the form's parts,
@@ -463,14 +468,12 @@ pub(super) async fn list_rules(
     let message = pb::ListRulesRequest {
         family: parameters.family,
     };
-    match state
-        .conformance
-        .list_rules(grpc_request(message, &headers))
-        .await
-    {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    }
+    answer(
+        state
+            .conformance
+            .list_rules(grpc_request(message, &headers))
+            .await,
+    )
 }
 
 /// `GET /v1/structures`.
@@ -490,14 +493,12 @@ pub(super) async fn list_structures(
         family: parameters.family,
         subject_contains: parameters.subject_contains,
     };
-    match state
-        .conformance
-        .list_structures(grpc_request(message, &headers))
-        .await
-    {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    }
+    answer(
+        state
+            .conformance
+            .list_structures(grpc_request(message, &headers))
+            .await,
+    )
 }
 
 /// `GET /v1/structures/{oid}`: by OID or content root key.
@@ -507,14 +508,12 @@ pub(super) async fn get_structure(
     Path(oid): Path<String>,
 ) -> Response {
     let message = pb::GetStructureRequest { oid };
-    match state
-        .conformance
-        .get_structure(grpc_request(message, &headers))
-        .await
-    {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    }
+    answer(
+        state
+            .conformance
+            .get_structure(grpc_request(message, &headers))
+            .await,
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -544,14 +543,12 @@ pub(super) async fn summary(
         )]);
     };
     let message = pb::GetConformanceSummaryRequest { by_custodian };
-    match state
-        .conformance
-        .get_conformance_summary(grpc_request(message, &headers))
-        .await
-    {
-        Ok(response) => from_response(response),
-        Err(status) => from_refusal(&status),
-    }
+    answer(
+        state
+            .conformance
+            .get_conformance_summary(grpc_request(message, &headers))
+            .await,
+    )
 }
 
 /// `GET /healthz`: the process answers.
