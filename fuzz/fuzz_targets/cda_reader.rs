@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rakenne::check::Limits;
-use rakenne::check::findings::Findings;
+use rakenne::findings::Findings;
 use rakenne::definitions::Lang;
 use rakenne::document::cda::{self, BodyLimits};
 use rakenne::document::xml;

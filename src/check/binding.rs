@@ -9,12 +9,13 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::check::findings::{Findings, finding};
 use crate::check::header::{HeaderFacts, XmlAt, system_matches};
 use crate::check::report::{Finding, Severity};
 use crate::definitions::Definitions;
 use crate::definitions::bindings::{PhaseBinding, ServiceTaskBinding};
-use crate::definitions::structure::{Structure, push_pointer_segment};
+use crate::definitions::pointer::push_pointer_segment;
+use crate::definitions::structure::Structure;
+use crate::findings::{Findings, finding};
 use crate::msg;
 
 /// Sosiaalihuolto - Palvelutehtävä.

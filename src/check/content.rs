@@ -7,15 +7,17 @@ use std::collections::HashSet;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
-use super::findings::{Findings, finding};
-use super::identifiers::{
-    self, HetkiCheck, PvmCheck, check_hetki, check_pvm, check_ytunnus, mask, parse_hetu,
-};
 use super::report::{Coverage, FieldRow, FieldStatus, Severity};
 use crate::definitions::classifications::CodeCheck;
+use crate::definitions::element::{Element, Representation};
+use crate::definitions::pointer::escape_pointer;
 use crate::definitions::rules::{concrete, count as count_values, walk};
-use crate::definitions::structure::{Element, Representation, Structure, escape_pointer};
+use crate::definitions::structure::Structure;
 use crate::definitions::{Definitions, Lang};
+use crate::findings::{Findings, finding};
+use crate::identifiers::{
+    self, HetkiCheck, PvmCheck, check_hetki, check_pvm, check_ytunnus, mask, parse_hetu,
+};
 use crate::msg;
 
 /// What the caller's options and the header change in the content rules.

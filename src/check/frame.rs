@@ -7,14 +7,14 @@
 //! `frame.reason-group`, `frame.code-unknown`, `frame.code-unlisted`,
 //! `frame.effective-time`, `frame.act-code`.
 
-use crate::check::findings::{Findings, finding};
 use crate::check::header::{HETU_ROOT, HeaderFacts, system_matches};
-use crate::check::identifiers::mask;
 use crate::check::report::Severity;
 use crate::definitions::Definitions;
 use crate::definitions::classifications::CodeCheck;
 use crate::document::cda::HL7;
 use crate::document::xml::{self, Node, XmlLimits};
+use crate::findings::{Findings, finding};
+use crate::identifiers::mask;
 use crate::msg;
 
 /// Arkistosanomien palvelupyynnöt: the service request of the frame.

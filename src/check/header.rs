@@ -14,16 +14,16 @@
 //! `identifier.hetu.not-test`. Every finding is placed at the element concerned, or for a
 //! missing element at its parent.
 
-use crate::check::findings::{Findings, finding};
-use crate::check::identifiers::{
-    Hl7Timestamp, check_oid, check_ytunnus, is_temporary_id_root, mask, parse_hetu, parse_hl7_ts,
-};
 use crate::check::report::{Finding, Severity};
 use crate::definitions::classifications::CodeCheck;
 use crate::definitions::structure::type_code_of;
 use crate::definitions::{Definitions, Lang};
 use crate::document::cda::{Body, EP2, HL7};
 use crate::document::xml::{Node, XmlDocument};
+use crate::findings::{Findings, finding};
+use crate::identifiers::{
+    Hl7Timestamp, check_oid, check_ytunnus, is_temporary_id_root, mask, parse_hetu, parse_hl7_ts,
+};
 use crate::msg;
 
 /// `recordTarget/patientRole/id/@root` of a henkilötunnus.
@@ -1065,11 +1065,10 @@ fn ytunnus_arc_ok(oid: &str) -> bool {
 /// The WARNING on a temporary identifier that has the shape of a henkilötunnus but not a
 /// right check character (see `Rules::temporary_id_check`), or none.
 pub(crate) fn temporary_id_finding(value: &str, lang: Lang) -> Option<Finding> {
-    if !crate::check::identifiers::looks_like_hetu(value) {
+    if !crate::identifiers::looks_like_hetu(value) {
         return None;
     }
-    let Err(crate::check::identifiers::HetuError::CheckCharacterMismatch) = parse_hetu(value)
-    else {
+    let Err(crate::identifiers::HetuError::CheckCharacterMismatch) = parse_hetu(value) else {
         return None;
     };
     Some(finding(

@@ -8,20 +8,9 @@
 
 pub mod binding;
 pub mod content;
-pub mod grade;
-/// The finding types now live in [`crate::findings`], below both the readers and the rules.
-// compatibility re-export: remove once callers use the new path
-pub mod findings {
-    pub use crate::findings::*;
-}
 pub mod frame;
+pub mod grade;
 pub mod header;
-/// The identifier checks now live in [`crate::identifiers`], below the definitions and the
-/// rules; the rules that turn them into `identifier.*` findings stay in `header` and `content`.
-// compatibility re-export: remove once callers use the new path
-pub mod identifiers {
-    pub use crate::identifiers::*;
-}
 pub mod nearest;
 pub mod report;
 pub mod sanitize;
@@ -35,8 +24,8 @@ use crate::definitions::{Definitions, Lang};
 use crate::document::cda::{self, BodyLimits, HL7};
 use crate::document::json::{self, JsonLimits};
 use crate::document::xml::{self, XmlLimits};
+use crate::findings::{Findings, finding};
 use crate::msg;
-use findings::{Findings, finding};
 use report::{ChosenBy, DocumentFacts, Report, Severity, StructureRef, Verdict};
 
 /// What the document is, as the caller says or as its first byte shows.

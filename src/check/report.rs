@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::definitions::{Lang, LangText};
 
-// compatibility re-export: remove once callers use the new path
+// A report's parts, for callers that read reports (the types live in `findings`).
 pub use crate::findings::{ElementRef, Finding, Severity};
 
 /// The pilots' classification of a document.

@@ -13,9 +13,9 @@
 //! - the whole report is kept under [`MAX_REPORT_BYTES`], trailing findings becoming
 //!   omitted ones, so that a default gRPC client (4 MiB limit) accepts the answer.
 
-use super::identifiers::{looks_like_hetu, mask};
 use super::report::{FieldStatus, Report};
 use crate::definitions::LangText;
+use crate::identifiers::{looks_like_hetu, mask};
 
 /// The longest message, path, pointer or element name a report carries, in characters.
 pub const MAX_ECHO_CHARS: usize = 512;

@@ -9,7 +9,7 @@ pub mod rules;
 pub mod strip;
 pub mod structure;
 
-// compatibility re-export: remove once callers use the new path
+// The languages definitions are read in (the types live in `lang`).
 pub use crate::lang::{Lang, LangText};
 
 /// Why a file could not be read as a Sosmeta structure: where (a JSON pointer into the

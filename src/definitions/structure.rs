@@ -1,6 +1,8 @@
 //! One national structure: its identity, its element table and its conditional rules,
 //! read from a Sosmeta JSON Schema (official or stripped by `definitions strip`).
 
+use super::element::{Element, JsonType, Representation};
+use super::pointer::{escape_pointer, split_pointer};
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
@@ -8,11 +10,6 @@ use serde_json::{Map, Value};
 
 use super::rules::{self, ConditionalRule, Step};
 use super::{LangText, StructureError};
-
-// compatibility re-export: remove once callers use the new path
-pub use super::element::{Element, JsonType, Representation};
-// compatibility re-export: remove once callers use the new path
-pub use super::pointer::{escape_pointer, push_pointer_segment, split_pointer};
 
 /// The name in a Sosmeta `classification` text: "Koodistopalvelin: THL -
 /// SOTE-organisaatiorekisteri 1.2.246.537.6.202" gives "THL - SOTE-organisaatiorekisteri".

@@ -5,8 +5,9 @@ use crate::check::report::{
     ChosenBy, Coverage, FieldRow, FieldStatus, Finding, Nearest, Report, Severity, StructureRef,
     Verdict,
 };
+use crate::definitions::element::Element;
 use crate::definitions::rules::{ConditionalRule, RuleKind};
-use crate::definitions::structure::{Element, Structure};
+use crate::definitions::structure::Structure;
 use crate::definitions::{Lang, LangText};
 
 fn text(text: &LangText) -> pb::LocalizedText {

@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use rakenne::check::binding::{BindingInput, check_bindings};
-use rakenne::check::findings::Findings;
 use rakenne::check::report::{Finding, Report, Severity};
 use rakenne::check::{CheckOptions, Engine};
 use rakenne::definitions::{Definitions, DefinitionsOptions, Lang};
+use rakenne::findings::Findings;
 
 use Severity::{Error, Warning};
 use Src::{Doc, Frame};

@@ -62,7 +62,7 @@ fn real_documents_leak_no_hetu() {
         // Every hetu-shaped value in the document is a secret here.
         let secrets: Vec<String> = text
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '+')
-            .filter(|t| rakenne::check::identifiers::looks_like_hetu(t))
+            .filter(|t| rakenne::identifiers::looks_like_hetu(t))
             .map(str::to_string)
             .collect();
         assert!(!secrets.is_empty());
