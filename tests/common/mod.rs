@@ -20,23 +20,6 @@ pub fn shared_dir(sub: &str) -> PathBuf {
     path
 }
 
-/// `../shared/<sub>`, or `None` (with a note on stderr) when it is absent. The tests that
-/// still use it are also marked with the `shared_data` ignore (see [`shared_dir`]), so
-/// the note only shows where `../shared/sosmeta` is present but `<sub>` is not.
-pub fn shared(sub: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(sub);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (it is only beside the repository in development and CI)",
-            path.display()
-        );
-        None
-    }
-}
 
 /// The path of the built `rakenne` binary.
 pub fn bin() -> PathBuf {
