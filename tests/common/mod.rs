@@ -20,7 +20,6 @@ pub fn shared_dir(sub: &str) -> PathBuf {
     path
 }
 
-
 /// The path of the built `rakenne` binary.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rakenne"))
