@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod fleet;
 pub mod python;
 pub mod server;

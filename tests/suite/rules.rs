@@ -46,9 +46,7 @@ fn changed_definitions(dir: &Path, name: &str, change: Change) -> PathBuf {
     out
 }
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
-}
+use crate::common::fixtures::dir as fixtures_dir;
 
 /// One fixture: document, frame and options, as `tests/suite/fixtures.rs` reads them.
 struct Fixture {
@@ -59,54 +57,13 @@ struct Fixture {
 }
 
 fn fixtures() -> Vec<Fixture> {
-    let dir = fixtures_dir();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".expected.json").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    names
+    common::fixtures::all()
         .into_iter()
-        .map(|name| {
-            let document = ["xml", "json"]
-                .iter()
-                .map(|ext| dir.join(format!("{name}.{ext}")))
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| panic!("fixture {name} has no document"));
-            let expected: Value = serde_json::from_slice(
-                &std::fs::read(dir.join(format!("{name}.expected.json"))).unwrap(),
-            )
-            .unwrap();
-            let given = expected.get("options");
-            let text = |key: &str| {
-                given
-                    .and_then(|g| g.get(key))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            let frame = match text("frame") {
-                Some(file) => Some(dir.join(file)),
-                None => Some(dir.join(format!("{name}.frame.xml"))).filter(|p| p.is_file()),
-            };
-            let options = CheckOptions {
-                structure: text("structure"),
-                service_task: text("service_task"),
-                phase: text("phase"),
-                test_environment: given
-                    .and_then(|g| g.get("test_environment"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                ..CheckOptions::default()
-            };
-            Fixture {
-                document: std::fs::read(document).unwrap(),
-                frame: frame.map(|f| std::fs::read(f).unwrap()),
-                options,
-                name,
-            }
+        .map(|f| Fixture {
+            document: std::fs::read(&f.document).unwrap(),
+            frame: f.frame.map(|frame| std::fs::read(frame).unwrap()),
+            options: common::fixtures::options_of(&f.expected),
+            name: f.name,
         })
         .collect()
 }
