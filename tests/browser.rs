@@ -49,23 +49,12 @@ fn python() -> Option<PathBuf> {
         .map_or_else(|why| unavailable(&why), Some)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_checks_documents_in_headless_chromium() {
-    let Some(chromium) = chromium() else {
-        return;
-    };
-    let Some(python) = python() else {
-        return;
-    };
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
-    let _ = std::fs::remove_dir_all(&shots);
-    let shared = manifest().join("../shared/kanta-examples");
-    if !shared.is_dir() {
-        eprintln!(
-            "skipped: the real 15007 document case ({} is absent)",
-            shared.display()
-        );
-    }
+/// Runs `tests/python/browser.py` against a fresh server, with `extra` arguments, and
+/// returns its output; `None` (skipped, saying so) without Chromium or Python. The
+/// screenshots land in `shots`.
+async fn run_script(shots: &Path, extra: &[&Path]) -> Option<String> {
+    let chromium = chromium()?;
+    let python = python()?;
     let server = spawn_serve_http(&[]).await;
     let url = format!("http://{}", server.http);
     let mut child = Command::new(&python)
@@ -73,12 +62,8 @@ async fn the_page_checks_documents_in_headless_chromium() {
         .arg(&url)
         .arg(&chromium)
         .arg(manifest().join("fixtures"))
-        .arg(&shots)
-        .arg(if shared.is_dir() {
-            shared.clone()
-        } else {
-            PathBuf::new()
-        })
+        .arg(shots)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -113,13 +98,12 @@ async fn the_page_checks_documents_in_headless_chromium() {
     eprintln!("{out}{err}");
     assert!(status.success(), "the browser checks failed:\n{out}\n{err}");
     assert!(out.contains("browser: all checks passed"), "{out}");
-    for name in [
-        "1-partly-conformant-cda",
-        "2-swedish",
-        "3-own-template",
-        "4-unreadable",
-        "7-structure-browser",
-    ] {
+    drop(server);
+    Some(out)
+}
+
+fn assert_screenshots(shots: &Path, names: &[&str]) {
+    for name in names {
         let shot = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("no {}", shot.display()));
         assert!(
@@ -127,5 +111,37 @@ async fn the_page_checks_documents_in_headless_chromium() {
             "{name}"
         );
     }
-    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_checks_documents_in_headless_chromium() {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    if run_script(&shots, &[]).await.is_none() {
+        return;
+    }
+    assert_screenshots(
+        &shots,
+        &[
+            "1-partly-conformant-cda",
+            "2-swedish",
+            "3-own-template",
+            "4-unreadable",
+            "7-structure-browser",
+        ],
+    );
+}
+
+/// The real 15007 document (with its frame) in the page: fully conformant, tied to its
+/// structure, with its field table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(shared_data), ignore = "needs ../shared/kanta-examples")]
+async fn the_page_checks_the_real_15007_document() {
+    let shared = common::shared_dir("kanta-examples");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots-kanta");
+    let _ = std::fs::remove_dir_all(&shots);
+    if run_script(&shots, &[&shared]).await.is_none() {
+        return;
+    }
+    assert_screenshots(&shots, &["5-kanta-15007"]);
 }
