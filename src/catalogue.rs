@@ -783,7 +783,7 @@ pub static RULES: &[Rule] = &[
             "Kanta: testiympäristö accepts only test henkilötunnus values (individual number 900-999); Väestötietojärjestelmä: henkilötunnus",
         ),
         pass: "010190-999W with --test-environment",
-        fail: "010190-123K with --test-environment (a real person's number range)",
+        fail: "010196A1236 with --test-environment (individual number 123, outside the test range)",
     },
     Rule {
         id: "identifier.ytunnus",

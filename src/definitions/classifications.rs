@@ -724,9 +724,9 @@ pub(crate) fn is_oid(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// DOMAIN.md section 3, row by row: (oid, version, codes with Finnish names).
-    /// 1.2.246.537.6.112.2007 and 1.2.246.537.6.1286 list codes without names in DOMAIN.md;
-    /// their names are the displayName of the real Kanta example documents.
+    /// The confirmed codes, row by row: (oid, version, codes with Finnish names).
+    /// 1.2.246.537.6.112.2007 and 1.2.246.537.6.1286 are confirmed without names; their
+    /// names are the displayName of the real Kanta example documents.
     /// One row: base OID, version, (code, Finnish name) pairs.
     type Row = (
         &'static str,
@@ -923,16 +923,14 @@ mod tests {
         assert!(set.get("1.2.246.537.6.202").unwrap().codes().is_empty());
     }
 
-    /// Cross-checks the embedded data against DOMAIN.md itself when the shared docs are
-    /// beside the project (development and CI); the codes column is parsed as
+    /// Cross-checks the embedded data against the classification table of the project's
+    /// shared domain brief (`../shared/docs`, development and CI); the codes column is parsed as
     /// "<code> <name>, <code> <name>, ...".
     #[test]
     #[cfg_attr(not(shared_data), ignore = "needs ../shared/docs")]
     fn embedded_matches_domain_md_table() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/docs/DOMAIN.md");
-        let Ok(text) = fs::read_to_string(path) else {
-            return;
-        };
+        let text = fs::read_to_string(path).expect("../shared/docs holds the domain brief");
         let set = Classifications::embedded();
         let section = text
             .split("## 3. Classifications")

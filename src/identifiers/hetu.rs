@@ -226,7 +226,7 @@ pub(crate) mod tests {
 
     #[test]
     fn domain_brief_example_has_wrong_check_character() {
-        // DOMAIN.md writes 010190-999K; the algorithm gives W.
+        // 010190-999K is a misprint seen in notes: 010190999 mod 31 gives W.
         assert_eq!(
             parse_hetu("010190-999K").err(),
             Some(HetuError::CheckCharacterMismatch)

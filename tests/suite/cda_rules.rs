@@ -554,19 +554,25 @@ cases! {
     };
     real_range_hetu_accepted_outside_the_test_environment => Case {
         base: SUUNNITELMA,
-        // Same birth date and sign, individual number 123, a correct check character,
-        // in the header and in the content's client alike (the content as base64).
-        edits: &[Edit::Replace(Doc, "extension=\"150316A913N\"", "extension=\"150316A1236\"")],
-        expected: &[("header.hetu-not-in-content", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150316A1236\"")],
+        // Individual number 123 (outside the test range) with a correct check character,
+        // born 2096 so that no real person has it; the header's birthTime follows it.
+        edits: &[
+            Edit::Replace(Doc, "extension=\"150316A913N\"", "extension=\"150396A123U\""),
+            Edit::Replace(Doc, "<birthTime value=\"20160315\"/>", "<birthTime value=\"20960315\"/>"),
+        ],
+        expected: &[("header.hetu-not-in-content", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150396A123U\"")],
         ..CASE
     };
     real_range_hetu_in_test_environment => Case {
         base: SUUNNITELMA,
-        edits: &[Edit::Replace(Doc, "extension=\"150316A913N\"", "extension=\"150316A1236\"")],
+        edits: &[
+            Edit::Replace(Doc, "extension=\"150316A913N\"", "extension=\"150396A123U\""),
+            Edit::Replace(Doc, "<birthTime value=\"20160315\"/>", "<birthTime value=\"20960315\"/>"),
+        ],
         test_environment: true,
         expected: &[
-            ("identifier.hetu.not-test", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150316A1236\""),
-            ("header.hetu-not-in-content", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150316A1236\""),
+            ("identifier.hetu.not-test", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150396A123U\""),
+            ("header.hetu-not-in-content", Error, Doc, "<id root=\"1.2.246.21\" extension=\"150396A123U\""),
         ],
         ..CASE
     };
@@ -735,7 +741,7 @@ fn the_bases_carry_the_client_hetu_and_it_is_a_test_hetu() {
     // The hetus the cases write in: a wrong check character, a valid one outside the
     // test range, and another valid test one.
     assert_ne!(common::test_hetu("150316", 'A', 913), "150316A913Y");
-    assert_eq!(common::test_hetu("150316", 'A', 123), "150316A1236");
+    assert_eq!(common::test_hetu("150396", 'A', 123), "150396A123U");
     assert_eq!(common::test_hetu("150316", 'A', 914), "150316A914P");
 }
 
@@ -744,10 +750,10 @@ fn hetu_findings_mask_the_value() {
     for (name, case) in all_cases() {
         let checked = run(&case);
         for f in &checked.report.findings {
-            // Every hetu the cases write starts with the client's birth date 150316: a
-            // message may say that a hetu is wrong, masked, but never quote one.
+            // Every hetu the cases write starts with 150316 or 150396: a message may say
+            // that a hetu is wrong, masked, but never quote one.
             assert!(
-                !f.message.contains("150316"),
+                !f.message.contains("150316") && !f.message.contains("150396"),
                 "{name}: {} quotes a hetu: {}",
                 f.rule,
                 f.message
