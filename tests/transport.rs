@@ -53,22 +53,8 @@ impl Serve {
     }
 
     async fn start_os(extra: &[&std::ffi::OsStr]) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--metrics-listen",
-                "127.0.0.1:0",
-                "--log-format",
-                "json",
-                "--http-listen",
-                "off",
-            ])
+        let mut child = common::server::serve_command("127.0.0.1:0", "off")
             .args(extra)
-            .env("RUST_LOG", "info")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("the rakenne binary starts");
         let mut log = JsonLog::follow(child.stderr.take().unwrap(), false);

@@ -199,26 +199,25 @@ impl JsonLog {
     }
 }
 
-/// Starts the real `rakenne serve` binary on a free loopback port with metrics and HTTP off,
-/// logging JSON at info level to a piped standard error (take it, and follow it with
-/// [`JsonLog`]); `extra` arguments are added to the command line.
-pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "off",
-            "--http-listen",
-            "off",
-            "--log-format",
-            "json",
-        ])
-        .args(extra)
+/// The command for the real `rakenne serve` binary: gRPC on a free loopback port, metrics
+/// and HTTP on `metrics` and `http` (an address or `off`), logging JSON at info level to a
+/// piped standard error (take it, and follow it with [`JsonLog`]).
+pub fn serve_command(metrics: &str, http: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--metrics-listen", metrics, "--http-listen", http])
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+/// Starts [`serve_command`] with metrics and HTTP off; `extra` arguments are added to the
+/// command line.
+pub fn spawn_serve(extra: &[&std::ffi::OsStr]) -> std::process::Child {
+    serve_command("off", "off")
+        .args(extra)
         .spawn()
         .expect("the rakenne binary starts")
 }
@@ -316,22 +315,8 @@ impl Drop for HttpServe {
 /// metrics on free ports), logging JSON; `extra` arguments are added to the command line.
 /// Reads the addresses from the log and waits for `ready`.
 pub async fn spawn_serve_http(extra: &[&str]) -> HttpServe {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rakenne"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "127.0.0.1:0",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ])
+    let mut child = serve_command("127.0.0.1:0", "127.0.0.1:0")
         .args(extra)
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the rakenne binary starts");
     let mut log = JsonLog::follow(child.stderr.take().unwrap(), true);
