@@ -90,10 +90,22 @@ pub enum RequestError {
 }
 
 /// The conformance engine over one set of definitions.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Engine {
     definitions: Arc<Definitions>,
     limits: Limits,
+    /// Grades findings as they are kept, under the definitions' re-gradings: made once
+    /// here, not per document.
+    grader: crate::findings::Grader,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("definitions", &self.definitions)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Engine {
@@ -102,9 +114,11 @@ impl Engine {
     }
 
     pub fn with_limits(definitions: Arc<Definitions>, limits: Limits) -> Self {
+        let grader = grade::grader(definitions.bindings.regrades().clone());
         Self {
             definitions,
             limits,
+            grader,
         }
     }
 
@@ -150,8 +164,8 @@ impl Engine {
             ),
             None => None,
         };
-        let mut out = Findings::new(options.lang, self.limits.max_findings)
-            .with_grader(grade::grader(self.definitions.bindings.regrades().clone()));
+        let mut out =
+            Findings::new(options.lang, self.limits.max_findings).with_grader(self.grader.clone());
         let format = match options.format {
             Format::Auto => sniff(document),
             format => format,
